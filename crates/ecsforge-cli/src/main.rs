@@ -1,0 +1,137 @@
+//! `ecsforge`: a thin binary over the library crates. Only this crate knows
+//! about terminals, files and exit codes (0 clean, 1 findings, 2 error).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use ecsforge_manifest::{Env, Manifest, Style};
+
+mod write;
+
+#[derive(Parser)]
+#[command(name = "ecsforge", version, about = "Manifest → production ECS Fargate platform on AWS, through Terraform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write one Terraform root module (JSON syntax) per environment.
+    Synth(SynthArgs),
+    /// Validate the manifest and report every problem; writes nothing.
+    Validate(ManifestArg),
+}
+
+#[derive(Args)]
+struct ManifestArg {
+    /// The manifest to read.
+    #[arg(default_value = "ecsforge.yaml")]
+    manifest: PathBuf,
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    #[command(flatten)]
+    input: ManifestArg,
+    /// Synthesize only this environment (develop, test, qa, prod).
+    #[arg(long, conflicts_with = "all")]
+    env: Option<String>,
+    /// Synthesize every declared environment (the default).
+    #[arg(long)]
+    all: bool,
+    /// Output directory; each environment goes to `<DIR>/<env>/`.
+    #[arg(short, long, default_value = "out")]
+    output: PathBuf,
+}
+
+/// An error already reported to the user (diagnostics printed).
+#[derive(Debug)]
+struct Reported;
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reported")
+    }
+}
+impl std::error::Error for Reported {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Synth(a) => synth(a),
+        Command::Validate(a) => validate(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Reported>() => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+fn style() -> Style {
+    if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() { Style::Fancy } else { Style::Plain }
+}
+
+fn load(path: &Path) -> Result<Manifest> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read manifest {}; hint: pass the path of an ecsforge.yaml", path.display()))?;
+    let name = path.display().to_string();
+    ecsforge_manifest::load(&name, &text).map_err(|e| {
+        eprint!("{}", e.render(style()));
+        anyhow::Error::new(Reported)
+    })
+}
+
+fn validate(a: ManifestArg) -> Result<ExitCode> {
+    let m = load(&a.manifest)?;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "{}: valid; {} services, environments: {}",
+        a.manifest.display(),
+        m.services.len(),
+        m.environments.keys().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth(a: SynthArgs) -> Result<ExitCode> {
+    let m = load(&a.input.manifest)?;
+    let envs: Vec<Env> = match &a.env {
+        Some(e) => match Env::parse(e) {
+            Some(env) if m.environments.contains_key(&env) => vec![env],
+            Some(env) => bail!(
+                "environment `{env}` is not declared in {}; hint: declared environments are {}",
+                a.input.manifest.display(),
+                m.environments.keys().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            None => bail!("environment must be one of: develop, test, qa, prod (got `{e}`)"),
+        },
+        None => m.environments.keys().copied().collect(),
+    };
+    // Everything is generated in memory first: an error leaves the output untouched.
+    let mut roots = Vec::new();
+    for env in envs {
+        let model = ecsforge_synth::synth(&m, env)?;
+        let files = ecsforge_terraform::emit(&model)?;
+        roots.push((env, model.resources.len(), files));
+    }
+    let mut out = io::stdout().lock();
+    for (env, count, files) in &roots {
+        let dir = a.output.join(env.as_str());
+        write::root(&dir, files).with_context(|| format!("cannot write {}", dir.display()))?;
+        writeln!(out, "wrote {} ({} files, {} resources)", dir.display(), files.len(), count)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,1006 @@
+//! Decoding and validating the manifest tree. Every problem is collected, so
+//! one run reports them all.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ipnet::Ipv4Net;
+
+use crate::diag::Diagnostic;
+use crate::fargate;
+use crate::schema::*;
+use crate::yaml::{Data, Node};
+
+pub(crate) const MSG_SERVICE_TYPE: &str = "service_type must be 'public' or 'internal'";
+pub(crate) const MSG_RUNTIME: &str = "runtime must be 'nodejs' or 'python'";
+pub(crate) const MSG_CPU_MEMORY: &str = "Invalid CPU/memory combination for Fargate. See AWS documentation for valid values";
+pub(crate) const MSG_ENVIRONMENT: &str = "environment must be one of: develop, test, qa, prod";
+
+const LOG_RETENTION_VALUES: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const MAX_AZS: usize = 6;
+
+#[derive(Default)]
+pub(crate) struct Cx {
+    pub diags: Vec<Diagnostic>,
+}
+
+/// The entries of one mapping, with unknown keys already reported.
+struct Fields<'n> {
+    node: &'n Node,
+    entries: BTreeMap<&'n str, (&'n Node, &'n Node)>,
+    what: &'static str,
+}
+
+impl<'n> Fields<'n> {
+    fn opt(&self, key: &str) -> Option<&'n Node> {
+        self.entries.get(key).map(|(_, v)| *v).filter(|v| !matches!(v.data, Data::Null))
+    }
+    fn req(&self, cx: &mut Cx, key: &str) -> Option<&'n Node> {
+        let v = self.opt(key);
+        if v.is_none() {
+            cx.diags.push(
+                Diagnostic::new(format!("Missing required variable: {key}"), point(&self.node.loc), format!("this {} has no `{key}`", self.what))
+                    .help(format!("add `{key}:` here; docs/manifest.md lists every field")),
+            );
+        }
+        v
+    }
+    fn key_loc(&self, key: &str) -> Option<&'n Loc> {
+        self.entries.get(key).map(|(k, _)| &k.loc)
+    }
+}
+
+/// A zero-width location at the start of `loc`, for "missing" diagnostics.
+fn point(loc: &Loc) -> Loc {
+    Loc { end: loc.start, ..loc.clone() }
+}
+
+fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+impl Cx {
+    fn err(&mut self, message: impl Into<String>, loc: &Loc, label: impl Into<String>) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::new(message, loc.clone(), label));
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    fn type_err(&mut self, node: &Node, expected: &str) {
+        self.err(format!("expected {expected}, found {}", node.data.describe()), &node.loc, format!("expected {expected}"));
+    }
+
+    fn fields<'n>(&mut self, node: &'n Node, what: &'static str, allowed: &[&str]) -> Option<Fields<'n>> {
+        let Data::Map(entries) = &node.data else {
+            self.type_err(node, &format!("a mapping ({what})"));
+            return None;
+        };
+        let mut map = BTreeMap::new();
+        for (k, v) in entries {
+            let Data::Str(key) = &k.data else { continue };
+            if allowed.contains(&key.as_str()) {
+                map.insert(key.as_str(), (k, v));
+            } else {
+                let d = self.err(format!("unknown key `{key}` in {what}"), &k.loc, "unknown key");
+                *d = d.clone().help(match suggest(key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("expected one of: {}", allowed.join(", ")),
+                });
+            }
+        }
+        Some(Fields { node, entries: map, what })
+    }
+
+    fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
+        match &node.data {
+            Data::Str(s) => Some(Spanned::new(s.clone(), node.loc.clone())),
+            _ => {
+                self.type_err(node, "a string");
+                None
+            }
+        }
+    }
+
+    fn uint(&mut self, node: &Node, min: u64, max: u64) -> Option<u64> {
+        match &node.data {
+            Data::Int(i) if *i >= min as i64 && *i as u64 <= max => Some(*i as u64),
+            Data::Int(i) => {
+                self.err(format!("{i} is out of range; expected {min} to {max}"), &node.loc, "out of range");
+                None
+            }
+            _ => {
+                self.type_err(node, "an integer");
+                None
+            }
+        }
+    }
+
+    fn u32_in(&mut self, node: Option<&Node>, min: u32, max: u32) -> Option<u32> {
+        node.and_then(|n| self.uint(n, min as u64, max as u64)).map(|v| v as u32)
+    }
+
+    fn boolean(&mut self, node: &Node) -> Option<bool> {
+        match &node.data {
+            Data::Bool(b) => Some(*b),
+            _ => {
+                self.type_err(node, "true or false");
+                None
+            }
+        }
+    }
+
+    fn seq<'n>(&mut self, node: &'n Node) -> &'n [Node] {
+        match &node.data {
+            Data::Seq(items) => items,
+            _ => {
+                self.type_err(node, "a list");
+                &[]
+            }
+        }
+    }
+
+    fn strings(&mut self, node: &Node) -> Vec<Spanned<String>> {
+        self.seq(node).iter().filter_map(|n| self.string(n)).collect()
+    }
+
+    /// A string–string mapping, keys spanned.
+    fn string_map(&mut self, node: &Node) -> Vec<(Spanned<String>, Spanned<String>)> {
+        let Data::Map(entries) = &node.data else {
+            self.type_err(node, "a mapping");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let Data::Str(key) = &k.data else { continue };
+            let value = match &v.data {
+                Data::Str(s) => s.clone(),
+                Data::Int(i) => i.to_string(),
+                Data::Bool(b) => b.to_string(),
+                Data::Float(f) => f.to_string(),
+                _ => {
+                    self.type_err(v, "a string");
+                    continue;
+                }
+            };
+            out.push((Spanned::new(key.clone(), k.loc.clone()), Spanned::new(value, v.loc.clone())));
+        }
+        out
+    }
+
+    /// An enum-like string with a fixed message for bad values.
+    fn choice<T>(&mut self, node: &Node, parse: impl Fn(&str) -> Option<T>, names: &[&str], message: &str) -> Option<T> {
+        let s = self.string(node)?;
+        match parse(&s) {
+            Some(v) => Some(v),
+            None => {
+                let hint = match suggest(&s, names.iter().copied()) {
+                    Some(x) => format!("did you mean `{x}`?"),
+                    None => format!("use one of: {}", names.join(", ")),
+                };
+                self.err(message, &node.loc, format!("found '{}'", s.value)).help = Some(hint);
+                None
+            }
+        }
+    }
+
+    fn cidr(&mut self, node: &Node) -> Option<Spanned<Ipv4Net>> {
+        let s = self.string(node)?;
+        match s.parse::<Ipv4Net>() {
+            Ok(net) if net.trunc() != net => {
+                self.err(format!("CIDR {} has host bits set", s.value), &node.loc, "not a network address").help =
+                    Some(format!("did you mean `{}`?", net.trunc()));
+                None
+            }
+            Ok(net) => Some(Spanned::new(net, s.loc)),
+            Err(_) => {
+                self.err(format!("`{}` is not an IPv4 CIDR block", s.value), &node.loc, "expected a.b.c.d/n").help =
+                    Some("write it like 10.0.0.0/16".into());
+                None
+            }
+        }
+    }
+
+    fn check_pattern(&mut self, s: &Spanned<String>, ok: bool, what: &str, help: &str) -> bool {
+        if !ok {
+            self.err(format!("`{}` is not a valid {what}", s.value), &s.loc, format!("invalid {what}")).help = Some(help.into());
+        }
+        ok
+    }
+}
+
+fn is_name(s: &str, min: usize, max: usize) -> bool {
+    let b = s.as_bytes();
+    (min..=max).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[b.len() - 1] != b'-'
+        && !s.contains("--")
+}
+
+fn is_env_var_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_uppercase() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+}
+
+fn is_region(s: &str) -> bool {
+    // e.g. us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4
+    let parts: Vec<&str> = s.split('-').collect();
+    (3..=4).contains(&parts.len())
+        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+fn is_arn_of(s: &str, service: &str) -> bool {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    parts.len() == 6 && parts[0] == "arn" && parts[1].starts_with("aws") && parts[2] == service && !parts[5].is_empty()
+}
+
+fn is_bucket_name(s: &str) -> bool {
+    (3..=63).contains(&s.len())
+        && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
+}
+
+/// Decodes and validates a parsed manifest.
+pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
+    const TOP: [&str; 10] =
+        ["project", "region", "account_id", "tags", "state", "network", "kafka", "security", "environments", "services"];
+    let f = cx.fields(root, "the manifest", &TOP)?;
+
+    let project = f.req(cx, "project").and_then(|n| cx.string(n));
+    if let Some(p) = &project {
+        cx.check_pattern(p, is_name(p, 3, 20), "project name", "3-20 lowercase letters, digits and hyphens, starting with a letter");
+    }
+    let region = f.req(cx, "region").and_then(|n| cx.string(n));
+    if let Some(r) = &region {
+        cx.check_pattern(r, is_region(r), "AWS region", "write a region name such as us-east-1");
+    }
+    let account_id = f.req(cx, "account_id").and_then(|n| match &n.data {
+        Data::Int(i) => Some(Spanned::new(format!("{i:012}"), n.loc.clone())),
+        _ => cx.string(n),
+    });
+    if let Some(a) = &account_id {
+        cx.check_pattern(a, a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit()), "AWS account id", "12 digits, quoted: \"123456789012\"");
+    }
+    let tags = f.req(cx, "tags").map(|n| tags(cx, n)).unwrap_or_default();
+    let state = f.req(cx, "state").and_then(|n| state(cx, n, project.as_ref().map(|p| p.value.as_str()), region.as_ref().map(|r| r.value.as_str())));
+    let kafka = f.opt("kafka").and_then(|n| kafka(cx, n));
+    let security = f.opt("security").map(|n| security(cx, n)).unwrap_or_default();
+    let services_node = f.req(cx, "services");
+    let services = services_node.map(|n| services(cx, n, kafka.is_some())).unwrap_or_default();
+    let net = f.req(cx, "network").and_then(|n| network(cx, n, region.as_ref().map(|r| r.value.as_str())));
+    let environments = match (f.req(cx, "environments"), &net) {
+        (Some(n), Some(net)) => environments(cx, n, net, &services),
+        _ => BTreeMap::new(),
+    };
+
+    if !cx.diags.is_empty() {
+        return None;
+    }
+    let (network, _) = net?;
+    Some(Manifest {
+        file: file.to_string(),
+        project: project?,
+        region: region?,
+        account_id: account_id?,
+        tags,
+        state: state?,
+        network,
+        kafka,
+        security,
+        environments,
+        services,
+    })
+}
+
+fn tags(cx: &mut Cx, node: &Node) -> BTreeMap<String, String> {
+    let entries = cx.string_map(node);
+    let mut out = BTreeMap::new();
+    for (k, v) in entries {
+        if k.value == "Environment" {
+            cx.err("tag `Environment` is set by ecsforge for each environment", &k.loc, "remove this tag").help =
+                Some("ecsforge adds Environment=<env> to every resource".into());
+            continue;
+        }
+        if k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
+            cx.err(format!("tag `{}` is not allowed", k.value), &k.loc, "keys are at most 128 characters, values 256, and `aws:` is reserved");
+            continue;
+        }
+        out.insert(k.value, v.value);
+    }
+    for required in ["Owner", "CostCenter", "Compliance"] {
+        if !out.contains_key(required) {
+            cx.err(format!("Missing required variable: {required}"), &point(&node.loc), format!("`tags` has no `{required}`")).help =
+                Some("Owner, CostCenter and Compliance are mandatory tags (doc 003 §Compliance)".into());
+        }
+    }
+    out
+}
+
+fn state(cx: &mut Cx, node: &Node, project: Option<&str>, region: Option<&str>) -> Option<State> {
+    let f = cx.fields(node, "state", &["bucket", "lock_table", "key_prefix", "region"])?;
+    let bucket = f.req(cx, "bucket").and_then(|n| cx.string(n));
+    if let Some(b) = &bucket {
+        cx.check_pattern(b, is_bucket_name(b), "S3 bucket name", "3-63 lowercase letters, digits, dots and hyphens");
+    }
+    let lock_table = f.req(cx, "lock_table").and_then(|n| cx.string(n));
+    if let Some(t) = &lock_table {
+        let ok = (3..=255).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c));
+        cx.check_pattern(t, ok, "DynamoDB table name", "3-255 letters, digits, underscores, dots and hyphens");
+    }
+    let key_prefix = f.opt("key_prefix").and_then(|n| cx.string(n)).map(|s| s.value);
+    let state_region = f.opt("region").and_then(|n| cx.string(n));
+    if let Some(r) = &state_region {
+        cx.check_pattern(r, is_region(r), "AWS region", "write a region name such as us-east-1");
+    }
+    Some(State {
+        bucket: bucket?.value,
+        lock_table: lock_table?.value,
+        key_prefix: key_prefix.or(project.map(str::to_string))?,
+        region: state_region.map(|s| s.value).or(region.map(str::to_string))?,
+    })
+}
+
+fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
+    let f = cx.fields(node, "kafka", &["brokers", "security_group_id"])?;
+    let brokers = f.req(cx, "brokers").map(|n| cx.strings(n)).unwrap_or_default();
+    let mut ports = BTreeSet::new();
+    for b in &brokers {
+        let (host, port) = match b.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().ok()),
+            None => (b.as_str(), Some(9092)),
+        };
+        match port {
+            Some(p) if p > 0 && !host.is_empty() => {
+                ports.insert(p);
+            }
+            _ => {
+                cx.err(format!("`{}` is not a broker endpoint", b.value), &b.loc, "expected host:port").help =
+                    Some("write brokers as host:port, e.g. b-1.kafka.internal:9092".into());
+            }
+        }
+    }
+    if brokers.is_empty() && f.opt("brokers").is_some() {
+        cx.err("kafka.brokers is empty", &node.loc, "no brokers").help = Some("list at least one host:port".into());
+    }
+    let sg = f.req(cx, "security_group_id").and_then(|n| cx.string(n));
+    if let Some(s) = &sg {
+        let ok = s.strip_prefix("sg-").is_some_and(|h| (8..=17).contains(&h.len()) && h.bytes().all(|c| c.is_ascii_hexdigit()));
+        cx.check_pattern(s, ok, "security group id", "write it like sg-0123456789abcdef0");
+    }
+    Some(Kafka {
+        brokers: brokers.into_iter().map(|b| b.value).collect(),
+        ports: ports.into_iter().collect(),
+        security_group_id: sg?.value,
+        loc: node.loc.clone(),
+    })
+}
+
+fn security(cx: &mut Cx, node: &Node) -> Security {
+    let Some(f) = cx.fields(node, "security", &["secrets_kms_key_arns"]) else { return Security::default() };
+    let keys = f.opt("secrets_kms_key_arns").map(|n| cx.strings(n)).unwrap_or_default();
+    for k in &keys {
+        cx.check_pattern(k, is_arn_of(k, "kms"), "KMS key ARN", "write arn:aws:kms:<region>:<account>:key/<id>");
+    }
+    Security { secrets_kms_key_arns: keys.into_iter().map(|k| k.value).collect() }
+}
+
+/// Network plus the base values environments inherit.
+struct NetworkBase {
+    vpc_cidr: Option<Spanned<Ipv4Net>>,
+    egress: Option<Egress>,
+}
+
+fn network(cx: &mut Cx, node: &Node, region: Option<&str>) -> Option<(Network, NetworkBase)> {
+    let f = cx.fields(node, "network", &["availability_zones", "vpc_cidr", "egress", "extra_endpoints"])?;
+    let azs_node = f.req(cx, "availability_zones");
+    let azs = azs_node.map(|n| cx.strings(n)).unwrap_or_default();
+    if let Some(n) = azs_node {
+        if matches!(n.data, Data::Seq(_)) {
+            if azs.len() < 2 {
+                cx.err(format!("at least 2 availability zones are required, found {}", azs.len()), &n.loc, "add another AZ").help =
+                    Some("a single AZ gives no redundancy; Fargate services and the ALB need subnets in two or more AZs".into());
+            } else if azs.len() > MAX_AZS {
+                cx.err(format!("at most {MAX_AZS} availability zones are supported, found {}", azs.len()), &n.loc, "too many AZs");
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for az in &azs {
+        if !seen.insert(az.value.clone()) {
+            cx.err(format!("availability zone `{}` is listed twice", az.value), &az.loc, "duplicate");
+        } else if let Some(r) = region {
+            let ok = az.strip_prefix(r).is_some_and(|suffix| !suffix.is_empty() && suffix.bytes().all(|c| c.is_ascii_lowercase()));
+            if !ok {
+                cx.err(format!("availability zone `{}` is not in region {r}", az.value), &az.loc, "wrong region").help =
+                    Some(format!("use zones such as {r}a, {r}b"));
+            }
+        }
+    }
+    let vpc_cidr = f.opt("vpc_cidr").and_then(|n| cx.cidr(n));
+    if let Some(c) = &vpc_cidr {
+        check_vpc_cidr(cx, c);
+    }
+    let egress = f.opt("egress").and_then(|n| egress(cx, n));
+    let mut extra = Vec::new();
+    for e in f.opt("extra_endpoints").map(|n| cx.strings(n)).unwrap_or_default() {
+        let ok = !e.is_empty() && e.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
+        if cx.check_pattern(&e, ok, "endpoint service name", "use the short service name, e.g. sts or ssm") {
+            if e.value == "s3" || e.value == "dynamodb" {
+                cx.err(format!("`{}` is a gateway endpoint, not an interface endpoint", e.value), &e.loc, "not an interface endpoint")
+                    .help = Some("the S3 gateway endpoint is always created; remove it here".into());
+            } else if extra.iter().any(|x: &Spanned<String>| x.value == e.value) {
+                cx.err(format!("endpoint `{}` is listed twice", e.value), &e.loc, "duplicate");
+            } else {
+                extra.push(e);
+            }
+        }
+    }
+    let azs_loc = azs_node.map(|n| n.loc.clone()).unwrap_or_default();
+    Some((
+        Network {
+            availability_zones: Spanned::new(azs.into_iter().map(|a| a.value).collect(), azs_loc),
+            extra_endpoints: extra,
+        },
+        NetworkBase { vpc_cidr, egress },
+    ))
+}
+
+fn egress(cx: &mut Cx, node: &Node) -> Option<Egress> {
+    cx.choice(node, Egress::parse, &Egress::NAMES, "egress must be one of: nat-per-az, single-nat, endpoints-only")
+}
+
+fn check_vpc_cidr(cx: &mut Cx, c: &Spanned<Ipv4Net>) {
+    if !(16..=22).contains(&c.prefix_len()) {
+        cx.err(format!("VPC CIDR {} is /{}; expected /16 to /22", c.value, c.prefix_len()), &c.loc, "wrong size").help =
+            Some("subnets are 1/16 of the VPC, so /22 gives /26 subnets; AWS allows VPCs of /16 to /28".into());
+    }
+    let private = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+    if !private.iter().any(|p| p.parse::<Ipv4Net>().expect("static").contains(&c.value)) {
+        cx.err(format!("VPC CIDR {} is not a private (RFC 1918 or 100.64.0.0/10) range", c.value), &c.loc, "public address range")
+            .help = Some("use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16".into());
+    }
+}
+
+fn environments(cx: &mut Cx, node: &Node, net: &(Network, NetworkBase), services: &[Service]) -> BTreeMap<Env, Environment> {
+    let Data::Map(entries) = &node.data else {
+        cx.type_err(node, "a mapping of environments");
+        return BTreeMap::new();
+    };
+    if entries.is_empty() {
+        cx.err("no environments are declared", &node.loc, "empty").help = Some("declare at least one of: develop, test, qa, prod".into());
+    }
+    let has_public = services.iter().any(|s| s.service_type == ServiceType::Public);
+    let mut out = BTreeMap::new();
+    for (k, v) in entries {
+        let Data::Str(name) = &k.data else { continue };
+        let Some(env) = Env::parse(name) else {
+            let hint = match suggest(name, Env::ALL.map(Env::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "rename this environment".into(),
+            };
+            cx.err(MSG_ENVIRONMENT, &k.loc, format!("found '{name}'")).help = Some(hint);
+            continue;
+        };
+        if let Some(e) = environment(cx, env, k, v, &net.1, services, has_public) {
+            out.insert(env, e);
+        }
+    }
+    // Production must be isolated from every non-production address range.
+    if let Some(prod) = out.get(&Env::Prod) {
+        for (env, other) in out.iter().filter(|(e, _)| !e.is_prod()) {
+            let (a, b) = (prod.vpc_cidr.value, other.vpc_cidr.value);
+            if a.contains(&b.network()) || b.contains(&a.network()) {
+                cx.err(format!("prod VPC CIDR {a} overlaps {env}'s {b}"), &prod.vpc_cidr.loc, "overlapping range").help =
+                    Some(format!("give prod its own range, e.g. `vpc_cidr: {}` under environments.prod", Env::Prod.default_cidr()));
+            }
+        }
+    }
+    out
+}
+
+fn environment(
+    cx: &mut Cx,
+    env: Env,
+    key: &Node,
+    node: &Node,
+    base: &NetworkBase,
+    services: &[Service],
+    has_public: bool,
+) -> Option<Environment> {
+    const KEYS: [&str; 7] =
+        ["vpc_cidr", "egress", "log_retention_days", "fargate_spot_percent", "deletion_protection", "alb", "services"];
+    let empty;
+    let node = if matches!(node.data, Data::Null) {
+        empty = Node { loc: node.loc.clone(), data: Data::Map(Vec::new()) };
+        &empty
+    } else {
+        node
+    };
+    let f = cx.fields(node, "environment", &KEYS)?;
+    let vpc_cidr = match f.opt("vpc_cidr") {
+        Some(n) => {
+            let c = cx.cidr(n);
+            if let Some(c) = &c {
+                check_vpc_cidr(cx, c);
+            }
+            c
+        }
+        None => Some(base.vpc_cidr.clone().unwrap_or_else(|| Spanned::new(env.default_cidr(), key.loc.clone()))),
+    };
+    let egress = match f.opt("egress") {
+        Some(n) => egress(cx, n),
+        None => Some(base.egress.unwrap_or(env.default_egress())),
+    };
+    let log_retention_days = match f.opt("log_retention_days") {
+        Some(n) => {
+            let v = cx.u32_in(Some(n), 1, 3653);
+            match v {
+                Some(d) if !LOG_RETENTION_VALUES.contains(&d) => {
+                    let ok = LOG_RETENTION_VALUES.iter().rev().find(|x| **x <= d).copied().unwrap_or(1);
+                    cx.err(format!("{d} days is not a CloudWatch Logs retention period"), &n.loc, "not allowed").help =
+                        Some(format!("use an allowed value such as {ok}; see docs/manifest.md"));
+                    None
+                }
+                Some(d) if env.is_prod() && d < 90 => {
+                    cx.err(format!("prod log retention is {d} days; it must be at least 90"), &n.loc, "too short").help =
+                        Some("doc 003 property 9 requires 90 days or more in production".into());
+                    None
+                }
+                v => v,
+            }
+        }
+        None => Some(env.default_log_retention()),
+    };
+    let fargate_spot_percent = match f.opt("fargate_spot_percent") {
+        Some(n) => match cx.u32_in(Some(n), 0, 100) {
+            Some(p) if env.is_prod() && p > 0 => {
+                cx.err("prod runs on FARGATE only; fargate_spot_percent must be 0", &n.loc, "Spot in prod").help =
+                    Some("remove fargate_spot_percent from environments.prod".into());
+                None
+            }
+            v => v,
+        },
+        None => Some(env.default_spot_percent()),
+    };
+    let deletion_protection = match f.opt("deletion_protection") {
+        Some(n) => cx.boolean(n),
+        None => Some(env.is_prod()),
+    };
+    let mut alb_allowed_cidrs = vec![Ipv4Net::default()];
+    let mut certificate_arn = None;
+    if let Some(alb) = f.opt("alb").and_then(|n| cx.fields(n, "alb", &["allowed_cidrs", "certificate_arn"])) {
+        if let Some(n) = alb.opt("allowed_cidrs") {
+            alb_allowed_cidrs = cx.seq(n).iter().filter_map(|c| cx.cidr(c)).map(|c| c.value).collect();
+            if alb_allowed_cidrs.is_empty() {
+                cx.err("alb.allowed_cidrs is empty, so nobody could reach the load balancer", &n.loc, "empty list").help =
+                    Some("list the client ranges, or remove the key for 0.0.0.0/0".into());
+            }
+        }
+        if let Some(c) = alb.opt("certificate_arn").and_then(|n| cx.string(n)) {
+            if cx.check_pattern(&c, is_arn_of(&c, "acm"), "ACM certificate ARN", "write arn:aws:acm:<region>:<account>:certificate/<id>") {
+                certificate_arn = Some(c.value);
+            }
+        }
+    }
+    if has_public && certificate_arn.is_none() && f.opt("alb").is_none_or(|a| matches!(&a.data, Data::Map(_))) {
+        let has_cert_key = f.opt("alb").and_then(|a| match &a.data {
+            Data::Map(e) => Some(e.iter().any(|(k, _)| matches!(&k.data, Data::Str(s) if s == "certificate_arn"))),
+            _ => None,
+        });
+        if has_cert_key != Some(true) {
+            let loc = f.key_loc("alb").unwrap_or(&key.loc).clone();
+            cx.err("Missing required variable: certificate_arn", &loc, format!("environment `{env}` has public services but no alb.certificate_arn"))
+                .help = Some("the HTTPS listener needs an ACM certificate: add alb.certificate_arn".into());
+        }
+    }
+    let mut overrides = BTreeMap::new();
+    if let Some(n) = f.opt("services") {
+        if let Data::Map(entries) = &n.data {
+            for (k, v) in entries {
+                let Data::Str(name) = &k.data else { continue };
+                let Some(svc) = services.iter().find(|s| s.name.as_str() == name) else {
+                    let hint = match suggest(name, services.iter().map(|s| s.name.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "overrides must name a service declared under `services`".into(),
+                    };
+                    cx.err(format!("unknown service `{name}` in environments.{env}.services"), &k.loc, "no such service").help =
+                        Some(hint);
+                    continue;
+                };
+                if let Some(o) = service_override(cx, v, svc) {
+                    overrides.insert(name.clone(), o);
+                }
+            }
+        } else {
+            cx.type_err(n, "a mapping of service overrides");
+        }
+    }
+    Some(Environment {
+        env,
+        vpc_cidr: vpc_cidr?,
+        egress: egress?,
+        log_retention_days: log_retention_days?,
+        fargate_spot_percent: fargate_spot_percent?,
+        deletion_protection: deletion_protection?,
+        alb_allowed_cidrs,
+        certificate_arn,
+        overrides,
+        loc: key.loc.clone(),
+    })
+}
+
+fn service_override(cx: &mut Cx, node: &Node, svc: &Service) -> Option<ServiceOverride> {
+    let f = cx.fields(node, "service override", &["cpu", "memory", "desired_count", "autoscaling", "image_tag"])?;
+    let mut o = ServiceOverride {
+        cpu: cx.u32_in(f.opt("cpu"), 0, u32::MAX),
+        memory: cx.u32_in(f.opt("memory"), 0, u32::MAX),
+        desired_count: cx.u32_in(f.opt("desired_count"), 1, 10_000),
+        image_tag: f.opt("image_tag").and_then(|n| cx.string(n)).map(|s| s.value),
+        ..Default::default()
+    };
+    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "autoscaling override", &["min", "max"])) {
+        o.autoscaling_min = cx.u32_in(a.opt("min"), 1, 10_000);
+        o.autoscaling_max = cx.u32_in(a.opt("max"), 1, 10_000);
+    }
+    let cpu = o.cpu.unwrap_or(svc.cpu);
+    let memory = o.memory.unwrap_or(svc.memory);
+    if (o.cpu.is_some() || o.memory.is_some()) && !fargate::is_valid(cpu, memory) {
+        let loc = f.opt("cpu").or(f.opt("memory")).map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone());
+        cx.err(MSG_CPU_MEMORY, &loc, format!("cpu {cpu} with memory {memory}")).help = Some(fargate::describe(cpu));
+    }
+    let desired = o.desired_count.unwrap_or(svc.desired_count);
+    // An override of desired_count without bounds moves default bounds with it.
+    let min = o.autoscaling_min.unwrap_or(if o.desired_count.is_some() { desired } else { svc.autoscaling.min });
+    let max = o.autoscaling_max.unwrap_or(if o.desired_count.is_some() { svc.autoscaling.max.max(desired * 3) } else { svc.autoscaling.max });
+    check_bounds(cx, min, desired, max, &node.loc);
+    o.autoscaling_min = Some(min);
+    o.autoscaling_max = Some(max);
+    if let Some(t) = &o.image_tag {
+        let tag = Spanned::new(t.clone(), f.opt("image_tag").map(|n| n.loc.clone()).unwrap_or_default());
+        check_image_tag(cx, &tag);
+    }
+    Some(o)
+}
+
+fn check_bounds(cx: &mut Cx, min: u32, desired: u32, max: u32, loc: &Loc) {
+    if !(min <= desired && desired <= max) {
+        cx.err(
+            format!("autoscaling bounds min {min}, max {max} do not contain desired_count {desired}"),
+            loc,
+            "min <= desired_count <= max must hold",
+        )
+        .help = Some("raise max or lower min so desired_count lies between them".into());
+    }
+}
+
+fn check_image_tag(cx: &mut Cx, tag: &Spanned<String>) {
+    let b = tag.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c));
+    cx.check_pattern(tag, ok, "image tag", "up to 128 letters, digits, `_`, `.` and `-`");
+}
+
+fn services(cx: &mut Cx, node: &Node, have_kafka: bool) -> Vec<Service> {
+    let items = cx.seq(node);
+    if items.is_empty() && matches!(node.data, Data::Seq(_)) {
+        cx.err("no services are declared", &node.loc, "empty list").help = Some("add at least one service".into());
+    }
+    let mut out: Vec<Service> = Vec::new();
+    for item in items {
+        if let Some(s) = service(cx, item, have_kafka) {
+            if let Some(prev) = out.iter().find(|p| p.name.value == s.name.value) {
+                let line = prev.name.loc.line;
+                cx.err(format!("service name `{}` is used twice", s.name.value), &s.name.loc, "duplicate name").help =
+                    Some(format!("the first `{}` is on line {line}; service names must be unique", s.name.value));
+                continue;
+            }
+            out.push(s);
+        }
+    }
+    cross_service_checks(cx, &out);
+    out
+}
+
+fn service(cx: &mut Cx, node: &Node, have_kafka: bool) -> Option<Service> {
+    const KEYS: [&str; 18] = [
+        "name",
+        "runtime",
+        "type",
+        "port",
+        "cpu",
+        "memory",
+        "desired_count",
+        "autoscaling",
+        "health_check_path",
+        "routing",
+        "environment",
+        "secrets",
+        "kafka",
+        "architecture",
+        "allow_from",
+        "read_only_root_filesystem",
+        "image_tag",
+        "service_type",
+    ];
+    let f = cx.fields(node, "service", &KEYS)?;
+    let name = f.req(cx, "name").and_then(|n| cx.string(n));
+    if let Some(n) = &name {
+        cx.check_pattern(
+            n,
+            is_name(n, 3, 32),
+            "service name",
+            "3-32 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+        );
+    }
+    let runtime = f.req(cx, "runtime").and_then(|n| {
+        cx.choice(
+            n,
+            |s| match s {
+                "nodejs" => Some(Runtime::Nodejs),
+                "python" => Some(Runtime::Python),
+                _ => None,
+            },
+            &["nodejs", "python"],
+            MSG_RUNTIME,
+        )
+    });
+    // `service_type` (003's variable name) is accepted as an alias of `type`.
+    let type_node = match (f.opt("type"), f.opt("service_type")) {
+        (Some(t), Some(_)) => {
+            cx.err("both `type` and `service_type` are set", &t.loc, "pick one").help = Some("remove `service_type`".into());
+            Some(t)
+        }
+        (Some(t), None) | (None, Some(t)) => Some(t),
+        (None, None) => f.req(cx, "type"),
+    };
+    let service_type = type_node.and_then(|n| {
+        cx.choice(
+            n,
+            |s| match s {
+                "public" => Some(ServiceType::Public),
+                "internal" => Some(ServiceType::Internal),
+                _ => None,
+            },
+            &["public", "internal"],
+            MSG_SERVICE_TYPE,
+        )
+    });
+    let port = f.req(cx, "port").and_then(|n| cx.uint(n, 1024, 65535)).map(|p| p as u16);
+    let cpu = f.opt("cpu").map(|n| cx.uint(n, 0, u32::MAX as u64).map(|v| v as u32)).unwrap_or(Some(256));
+    let memory = f.opt("memory").map(|n| cx.uint(n, 0, u32::MAX as u64).map(|v| v as u32)).unwrap_or(Some(512));
+    if let (Some(c), Some(m)) = (cpu, memory) {
+        if !fargate::is_valid(c, m) {
+            let at = f.opt("cpu").or(f.opt("memory")).map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone());
+            cx.err(MSG_CPU_MEMORY, &at, format!("cpu {c} with memory {m}")).help = Some(fargate::describe(c));
+        }
+    }
+    let desired_count = f.opt("desired_count").map(|n| cx.uint(n, 1, 10_000).map(|v| v as u32)).unwrap_or(Some(1));
+    let mut autoscaling = Autoscaling { min: 0, max: 0, cpu_target: 70, memory_target: 75 };
+    let (mut min, mut max) = (None, None);
+    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "autoscaling", &["min", "max", "cpu_target", "memory_target"])) {
+        min = cx.u32_in(a.opt("min"), 1, 10_000);
+        max = cx.u32_in(a.opt("max"), 1, 10_000);
+        if let Some(n) = a.opt("cpu_target") {
+            autoscaling.cpu_target = cx.u32_in(Some(n), 10, 95).unwrap_or(70);
+        }
+        if let Some(n) = a.opt("memory_target") {
+            autoscaling.memory_target = cx.u32_in(Some(n), 10, 95).unwrap_or(75);
+        }
+    }
+    if let Some(d) = desired_count {
+        autoscaling.min = min.unwrap_or(d);
+        autoscaling.max = max.unwrap_or(d * 3).max(if max.is_none() { autoscaling.min } else { 0 });
+        check_bounds(cx, autoscaling.min, d, autoscaling.max, f.opt("autoscaling").map(|n| &n.loc).unwrap_or(&node.loc));
+    }
+    let is_public = service_type == Some(ServiceType::Public);
+    let health_check_path = if is_public {
+        f.req(cx, "health_check_path").and_then(|n| cx.string(n))
+    } else {
+        f.opt("health_check_path").and_then(|n| cx.string(n)).or_else(|| Some(Spanned::new("/health".into(), Loc::default())))
+    };
+    if let Some(h) = &health_check_path {
+        let ok = h.starts_with('/') && h.len() <= 1024 && !h.contains(char::is_whitespace);
+        cx.check_pattern(h, ok, "health check path", "an absolute URL path such as /health");
+    }
+    let routing = match (f.opt("routing"), service_type) {
+        (Some(n), Some(ServiceType::Internal)) => {
+            cx.err("internal services are not routed by the ALB; remove `routing`", &n.loc, "routing on an internal service").help =
+                Some("make the service `type: public`, or drop `routing`".into());
+            None
+        }
+        (Some(n), _) => routing(cx, n),
+        (None, Some(ServiceType::Public)) => {
+            f.req(cx, "routing");
+            None
+        }
+        (None, _) => None,
+    };
+    let mut environment = BTreeMap::new();
+    if let Some(n) = f.opt("environment") {
+        for (k, v) in cx.string_map(n) {
+            if !is_env_var_name(&k) {
+                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name").help =
+                    Some("use upper-case letters, digits and underscores, e.g. LOG_LEVEL".into());
+            } else if k.value == "KAFKA_BROKERS" {
+                cx.err("KAFKA_BROKERS is set by ecsforge from `kafka.brokers`", &k.loc, "reserved name").help =
+                    Some("set `kafka: true` on the service instead".into());
+            } else if looks_secret(&k.value) {
+                cx.err(format!("`{}` looks like a secret, but plain environment variables are visible to anyone who can read the task definition", k.value), &k.loc, "secret in plain text").help =
+                    Some(format!("move it to `secrets: {{{}: <Secrets Manager ARN or name>}}`", k.value));
+            } else {
+                environment.insert(k.value, v.value);
+            }
+        }
+    }
+    let mut secrets = BTreeMap::new();
+    if let Some(n) = f.opt("secrets") {
+        for (k, v) in cx.string_map(n) {
+            if !is_env_var_name(&k) {
+                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name");
+                continue;
+            }
+            if environment.contains_key(&k.value) {
+                cx.err(format!("`{}` is both a plain variable and a secret", k.value), &k.loc, "defined twice");
+                continue;
+            }
+            if let Some(r) = secret_ref(cx, &v) {
+                secrets.insert(k.value, r);
+            }
+        }
+    }
+    let kafka = f.opt("kafka").map(|n| cx.boolean(n)).unwrap_or(Some(false));
+    if kafka == Some(true) && !have_kafka {
+        cx.err("Missing required variable: kafka", &f.opt("kafka").expect("set").loc, "this service uses Kafka").help =
+            Some("add a top-level `kafka:` section with brokers and security_group_id".into());
+    }
+    let architecture = f
+        .opt("architecture")
+        .map(|n| {
+            cx.choice(
+                n,
+                |s| match s {
+                    "arm64" => Some(Architecture::Arm64),
+                    "x86_64" => Some(Architecture::X86_64),
+                    _ => None,
+                },
+                &["arm64", "x86_64"],
+                "architecture must be 'arm64' or 'x86_64'",
+            )
+        })
+        .unwrap_or(Some(Architecture::Arm64));
+    let allow_from = f.opt("allow_from").map(|n| cx.strings(n)).unwrap_or_default();
+    if is_public && !allow_from.is_empty() {
+        let n = f.opt("allow_from").expect("set");
+        cx.err("public services accept traffic only from the ALB; remove `allow_from`", &n.loc, "allow_from on a public service").help =
+            Some("peers reach a public service through the ALB".into());
+    }
+    let read_only = f.opt("read_only_root_filesystem").map(|n| cx.boolean(n)).unwrap_or(Some(true));
+    let image_tag = f.opt("image_tag").and_then(|n| cx.string(n)).unwrap_or_else(|| Spanned::new("initial".into(), Loc::default()));
+    check_image_tag(cx, &image_tag);
+
+    Some(Service {
+        name: name?,
+        runtime: runtime?,
+        service_type: service_type?,
+        port: port?,
+        cpu: cpu?,
+        memory: memory?,
+        desired_count: desired_count?,
+        autoscaling,
+        health_check_path: health_check_path?.value,
+        routing: if is_public { Some(routing?) } else { None },
+        environment,
+        secrets,
+        kafka: kafka?,
+        architecture: architecture?,
+        allow_from: allow_from.into_iter().map(|a| a.value).collect(),
+        read_only_root_filesystem: read_only?,
+        image_tag: image_tag.value,
+        loc: node.loc.clone(),
+    })
+}
+
+fn looks_secret(name: &str) -> bool {
+    ["PASSWORD", "SECRET", "TOKEN", "PRIVATE_KEY", "API_KEY"].iter().any(|w| name.contains(w))
+}
+
+fn secret_ref(cx: &mut Cx, v: &Spanned<String>) -> Option<SecretRef> {
+    if v.starts_with("arn:") {
+        if is_arn_of(v, "secretsmanager") && v.contains(":secret:") {
+            return Some(SecretRef::SecretsManagerArn(v.value.clone()));
+        }
+        if is_arn_of(v, "ssm") && v.contains(":parameter/") {
+            return Some(SecretRef::SsmParameterArn(v.value.clone()));
+        }
+        cx.err(format!("`{}` is neither a Secrets Manager secret ARN nor an SSM parameter ARN", v.value), &v.loc, "unsupported ARN").help =
+            Some("use arn:aws:secretsmanager:<region>:<account>:secret:<name> or arn:aws:ssm:<region>:<account>:parameter/<name>".into());
+        return None;
+    }
+    let ok = !v.is_empty() && v.len() <= 512 && v.bytes().all(|c| c.is_ascii_alphanumeric() || b"/_+=.@-".contains(&c));
+    if cx.check_pattern(v, ok, "Secrets Manager secret name", "letters, digits and /_+=.@- only, or a full ARN") {
+        Some(SecretRef::SecretsManagerName(v.value.clone()))
+    } else {
+        None
+    }
+}
+
+fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
+    let f = cx.fields(node, "routing", &["paths", "hosts", "priority"])?;
+    let paths = f.opt("paths").map(|n| cx.strings(n)).unwrap_or_default();
+    let hosts = f.opt("hosts").map(|n| cx.strings(n)).unwrap_or_default();
+    for p in &paths {
+        let ok = p.starts_with('/') && p.len() <= 128 && !p.contains(char::is_whitespace);
+        cx.check_pattern(p, ok, "path pattern", "start with / and use at most 128 characters; * and ? are wildcards");
+    }
+    for h in &hosts {
+        let ok = !h.is_empty()
+            && h.len() <= 128
+            && h.bytes().all(|c| c.is_ascii_alphanumeric() || b".-*?".contains(&c))
+            && !h.starts_with('.');
+        cx.check_pattern(h, ok, "host header", "a host name such as api.example.com; * and ? are wildcards");
+    }
+    if paths.is_empty() && hosts.is_empty() {
+        cx.err("routing needs at least one path or host", &node.loc, "no paths or hosts").help =
+            Some("add `paths: [\"/my-service/*\"]` or `hosts: [my.example.com]`".into());
+    }
+    if paths.len() + hosts.len() > 5 {
+        cx.err(format!("routing has {} values; an ALB rule allows at most 5", paths.len() + hosts.len()), &node.loc, "too many conditions");
+    }
+    let priority = f.opt("priority").and_then(|n| cx.uint(n, 1, 50_000)).map(|p| p as u32);
+    Some(Routing {
+        paths: paths.into_iter().map(|p| p.value).collect(),
+        hosts: hosts.into_iter().map(|h| h.value).collect(),
+        priority,
+    })
+}
+
+/// Checks that need every service: routes and priorities unique, peers exist.
+fn cross_service_checks(cx: &mut Cx, services: &[Service]) {
+    let mut routes: BTreeMap<(String, String), &str> = BTreeMap::new();
+    let mut priorities: BTreeMap<u32, &str> = BTreeMap::new();
+    for s in services {
+        if let Some(r) = &s.routing {
+            let hosts: Vec<&str> = if r.hosts.is_empty() { vec!["*"] } else { r.hosts.iter().map(String::as_str).collect() };
+            let paths: Vec<&str> = if r.paths.is_empty() { vec!["/*"] } else { r.paths.iter().map(String::as_str).collect() };
+            for h in &hosts {
+                for p in &paths {
+                    if let Some(other) = routes.insert((h.to_string(), p.to_string()), s.name.as_str()) {
+                        cx.err(
+                            format!("route host `{h}` path `{p}` of `{}` is already used by `{other}`", s.name.value),
+                            &s.name.loc,
+                            "duplicate route",
+                        )
+                        .help = Some("paths and host headers must be unique across services".into());
+                    }
+                }
+            }
+            if let Some(p) = r.priority {
+                if let Some(other) = priorities.insert(p, s.name.as_str()) {
+                    cx.err(format!("listener rule priority {p} of `{}` is already used by `{other}`", s.name.value), &s.name.loc, "duplicate priority");
+                }
+            }
+        }
+        for peer in &s.allow_from {
+            if peer == s.name.as_str() {
+                cx.err(format!("`{}` lists itself in allow_from", s.name.value), &s.name.loc, "self reference");
+            } else if !services.iter().any(|o| o.name.as_str() == peer) {
+                let hint = match suggest(peer, services.iter().map(|o| o.name.as_str())) {
+                    Some(x) => format!("did you mean `{x}`?"),
+                    None => "allow_from must name services declared under `services`".into(),
+                };
+                cx.err(format!("`{}` allows traffic from unknown service `{peer}`", s.name.value), &s.name.loc, "unknown peer").help =
+                    Some(hint);
+            }
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! The validated manifest. Every field is documented in `docs/manifest.md`.
+//!
+//! Values that later stages may need to point back at carry their source
+//! location as [`Spanned`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
+
+use ipnet::Ipv4Net;
+
+/// A location in the manifest: byte span plus 1-based line/column and the
+/// JSON-pointer-style path of the node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Loc {
+    pub start: usize,
+    pub end: usize,
+    pub line: u32,
+    pub col: u32,
+    pub pointer: String,
+}
+
+/// A value with the location it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, loc: Loc) -> Self {
+        Spanned { value, loc }
+    }
+}
+
+impl<T> Deref for Spanned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// The four environments 003 defines, in promotion order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Env {
+    Develop,
+    Test,
+    Qa,
+    Prod,
+}
+
+impl Env {
+    pub const ALL: [Env; 4] = [Env::Develop, Env::Test, Env::Qa, Env::Prod];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Env::Develop => "develop",
+            Env::Test => "test",
+            Env::Qa => "qa",
+            Env::Prod => "prod",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Env> {
+        Env::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    pub fn is_prod(self) -> bool {
+        self == Env::Prod
+    }
+
+    /// Default VPC CIDR when neither the environment nor `network.vpc_cidr` sets one.
+    pub fn default_cidr(self) -> Ipv4Net {
+        let second = match self {
+            Env::Develop => 10,
+            Env::Test => 20,
+            Env::Qa => 30,
+            Env::Prod => 40,
+        };
+        Ipv4Net::new(std::net::Ipv4Addr::new(10, second, 0, 0), 16).expect("valid prefix")
+    }
+
+    /// Default egress: prod keeps one NAT per AZ so losing an AZ never cuts
+    /// egress; the others share one NAT gateway.
+    pub fn default_egress(self) -> Egress {
+        if self.is_prod() { Egress::NatPerAz } else { Egress::SingleNat }
+    }
+
+    pub fn default_log_retention(self) -> u32 {
+        if self.is_prod() { 90 } else { 30 }
+    }
+
+    pub fn default_spot_percent(self) -> u32 {
+        if self.is_prod() { 0 } else { 30 }
+    }
+}
+
+impl fmt::Display for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How private subnets reach AWS services and the internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Egress {
+    /// One NAT gateway in each AZ's public subnet; each private route table uses its own AZ's.
+    NatPerAz,
+    /// One NAT gateway in the first AZ serves every private subnet.
+    SingleNat,
+    /// No NAT: AWS services only through VPC endpoints; no internet egress.
+    EndpointsOnly,
+}
+
+impl Egress {
+    pub const NAMES: [&'static str; 3] = ["nat-per-az", "single-nat", "endpoints-only"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Egress::NatPerAz => "nat-per-az",
+            Egress::SingleNat => "single-nat",
+            Egress::EndpointsOnly => "endpoints-only",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Egress> {
+        match s {
+            "nat-per-az" => Some(Egress::NatPerAz),
+            "single-nat" => Some(Egress::SingleNat),
+            "endpoints-only" => Some(Egress::EndpointsOnly),
+            _ => None,
+        }
+    }
+    pub fn has_nat(self) -> bool {
+        self != Egress::EndpointsOnly
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Nodejs,
+    Python,
+}
+
+impl Runtime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Nodejs => "nodejs",
+            Runtime::Python => "python",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceType {
+    Public,
+    Internal,
+}
+
+impl ServiceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::Public => "public",
+            ServiceType::Internal => "internal",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    Arm64,
+    X86_64,
+}
+
+impl Architecture {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::Arm64 => "arm64",
+            Architecture::X86_64 => "x86_64",
+        }
+    }
+    /// The ECS `runtimePlatform.cpuArchitecture` value.
+    pub fn ecs_name(self) -> &'static str {
+        match self {
+            Architecture::Arm64 => "ARM64",
+            Architecture::X86_64 => "X86_64",
+        }
+    }
+}
+
+/// The whole manifest after validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// The file name the manifest was read from (for provenance).
+    pub file: String,
+    pub project: Spanned<String>,
+    pub region: Spanned<String>,
+    pub account_id: Spanned<String>,
+    /// `Owner`, `CostCenter`, `Compliance` and any extra tags, sorted.
+    pub tags: BTreeMap<String, String>,
+    pub state: State,
+    pub network: Network,
+    pub kafka: Option<Kafka>,
+    pub security: Security,
+    /// The environments the manifest declares, in promotion order.
+    pub environments: BTreeMap<Env, Environment>,
+    pub services: Vec<Service>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub bucket: String,
+    pub lock_table: String,
+    /// Prefix of the state key; the key is `<key_prefix>/<env>/terraform.tfstate`.
+    pub key_prefix: String,
+    /// Region of the state bucket (defaults to the manifest region).
+    pub region: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    pub availability_zones: Spanned<Vec<String>>,
+    /// Extra interface endpoint services, by short name (`sts`, `ssm`, ...).
+    pub extra_endpoints: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kafka {
+    pub brokers: Vec<String>,
+    /// TCP ports the brokers listen on, taken from the broker endpoints (default 9092).
+    pub ports: Vec<u16>,
+    pub security_group_id: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Security {
+    /// Customer-managed keys that encrypt the referenced secrets; execution
+    /// roles get `kms:Decrypt` on these, via Secrets Manager/SSM only.
+    pub secrets_kms_key_arns: Vec<String>,
+}
+
+/// One environment, with every default already applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Environment {
+    pub env: Env,
+    pub vpc_cidr: Spanned<Ipv4Net>,
+    pub egress: Egress,
+    pub log_retention_days: u32,
+    /// Share of tasks on FARGATE_SPOT, 0–100. Always 0 in prod.
+    pub fargate_spot_percent: u32,
+    pub deletion_protection: bool,
+    pub alb_allowed_cidrs: Vec<Ipv4Net>,
+    pub certificate_arn: Option<String>,
+    /// Per-service overrides, by service name.
+    pub overrides: BTreeMap<String, ServiceOverride>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceOverride {
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
+    pub desired_count: Option<u32>,
+    pub autoscaling_min: Option<u32>,
+    pub autoscaling_max: Option<u32>,
+    pub image_tag: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscaling {
+    pub min: u32,
+    pub max: u32,
+    pub cpu_target: u32,
+    pub memory_target: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routing {
+    pub paths: Vec<String>,
+    pub hosts: Vec<String>,
+    /// Explicit listener-rule priority; otherwise derived (see docs).
+    pub priority: Option<u32>,
+}
+
+/// Where a secret lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretRef {
+    /// A Secrets Manager secret, by full ARN.
+    SecretsManagerArn(String),
+    /// A Secrets Manager secret in this account and region, by name.
+    SecretsManagerName(String),
+    /// An SSM parameter, by full ARN.
+    SsmParameterArn(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub runtime: Runtime,
+    pub service_type: ServiceType,
+    pub port: u16,
+    pub cpu: u32,
+    pub memory: u32,
+    pub desired_count: u32,
+    pub autoscaling: Autoscaling,
+    pub health_check_path: String,
+    pub routing: Option<Routing>,
+    pub environment: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, SecretRef>,
+    pub kafka: bool,
+    pub architecture: Architecture,
+    /// Services allowed to call this one on its port (internal services only).
+    pub allow_from: Vec<String>,
+    pub read_only_root_filesystem: bool,
+    pub image_tag: String,
+    /// The whole service entry.
+    pub loc: Loc,
+}
+
+/// A service with one environment's overrides applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedService<'a> {
+    pub service: &'a Service,
+    pub cpu: u32,
+    pub memory: u32,
+    pub desired_count: u32,
+    pub autoscaling_min: u32,
+    pub autoscaling_max: u32,
+    pub image_tag: String,
+}
+
+impl Manifest {
+    /// A service with the environment's overrides applied.
+    pub fn resolve<'a>(&'a self, env: &Environment, service: &'a Service) -> ResolvedService<'a> {
+        let o = env.overrides.get(service.name.as_str()).cloned().unwrap_or_default();
+        ResolvedService {
+            service,
+            cpu: o.cpu.unwrap_or(service.cpu),
+            memory: o.memory.unwrap_or(service.memory),
+            desired_count: o.desired_count.unwrap_or(service.desired_count),
+            autoscaling_min: o.autoscaling_min.unwrap_or(service.autoscaling.min),
+            autoscaling_max: o.autoscaling_max.unwrap_or(service.autoscaling.max),
+            image_tag: o.image_tag.unwrap_or_else(|| service.image_tag.clone()),
+        }
+    }
+
+    pub fn has_public_services(&self) -> bool {
+        self.services.iter().any(|s| s.service_type == ServiceType::Public)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.as_str() == name)
+    }
+}

@@ -1,0 +1,294 @@
+//! `InfraModel`: the one typed resource graph every ecsforge view works on.
+//!
+//! Synth builds it from a manifest; later, ingest builds it from Terraform
+//! plans, Terraform JSON and CloudFormation. Rules, reachability and cost read
+//! only this model, never raw input.
+//!
+//! # Shape
+//! * A [`Resource`] is one cloud resource, keyed by its [`Address`]
+//!   (`aws_vpc.main`, `module.net.aws_subnet.private["a"]`, or a CloudFormation
+//!   logical id mapped to the same form).
+//! * Its [`Kind`] is a closed enum of the resource types the analyses know,
+//!   plus [`Kind::Other`] for anything else, so nothing is dropped.
+//! * Its attributes are an attribute tree in the **hashicorp/aws provider
+//!   schema** (the canonical shape; CloudFormation ingest translates into it).
+//!   A [`Value::Ref`] is a resolved reference to another resource's attribute;
+//!   [`Value::Unknown`] is a value only known after apply, never guessed.
+//!
+//! # Architecture invariant
+//! This crate does no IO, and iteration order is always sorted
+//! (`BTreeMap`), so every view of the model is deterministic.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub mod kind;
+pub mod value;
+
+
+pub use kind::Kind;
+pub use value::{Reference, Value};
+
+/// A resource address: `<type>.<name>`, optionally prefixed by module path.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Address(pub String);
+
+impl Address {
+    pub fn new(resource_type: &str, name: &str) -> Self {
+        Address(format!("{resource_type}.{name}"))
+    }
+    /// The resource type part (`aws_vpc` of `module.x.aws_vpc.main`).
+    pub fn resource_type(&self) -> &str {
+        let mut parts = self.without_module().splitn(2, '.');
+        parts.next().unwrap_or("")
+    }
+    /// The name part (`main` of `aws_vpc.main`).
+    pub fn name(&self) -> &str {
+        let rest = self.without_module();
+        rest.split_once('.').map(|(_, n)| n).unwrap_or(rest)
+    }
+    fn without_module(&self) -> &str {
+        let mut s = self.0.as_str();
+        while let Some(rest) = s.strip_prefix("module.") {
+            // module.<name>.<rest>
+            match rest.split_once('.') {
+                Some((_, r)) => s = r,
+                None => return s,
+            }
+        }
+        s
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a model node came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// The input file, as the user named it.
+    pub file: String,
+    /// RFC 6901 JSON pointer into that file (for YAML, the equivalent path).
+    pub pointer: String,
+    /// 1-based line, 0 when unknown.
+    pub line: u32,
+    /// 1-based column, 0 when unknown.
+    pub col: u32,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{} ({})", self.file, self.line, self.col, self.pointer)
+    }
+}
+
+/// Which concern a resource belongs to; the Terraform emitter writes one file
+/// per concern. Ingested resources use [`Concern::Other`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Concern {
+    Network,
+    Endpoints,
+    Security,
+    Cluster,
+    Alb,
+    /// Everything belonging to one service, by service name.
+    Service(String),
+    Other,
+}
+
+impl Concern {
+    /// The file stem used by the Terraform emitter.
+    pub fn file_stem(&self) -> String {
+        match self {
+            Concern::Network => "network".into(),
+            Concern::Endpoints => "endpoints".into(),
+            Concern::Security => "security".into(),
+            Concern::Cluster => "cluster".into(),
+            Concern::Alb => "alb".into(),
+            Concern::Service(s) => format!("service_{}", s.replace('-', "_")),
+            Concern::Other => "other".into(),
+        }
+    }
+}
+
+/// One resource of the graph.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Resource {
+    pub address: Address,
+    pub kind: Kind,
+    /// Attributes in the hashicorp/aws provider schema. Blocks are lists of maps.
+    pub attrs: BTreeMap<String, Value>,
+    /// Explicit ordering dependencies (Terraform `depends_on`).
+    pub depends_on: Vec<Address>,
+    /// Attributes whose drift is ignored (Terraform `lifecycle.ignore_changes`).
+    pub ignore_changes: Vec<String>,
+    pub concern: Concern,
+    pub provenance: Provenance,
+}
+
+impl Resource {
+    pub fn new(kind: Kind, name: &str, concern: Concern, provenance: Provenance) -> Self {
+        Resource {
+            address: Address::new(kind.terraform_type(), name),
+            kind,
+            attrs: BTreeMap::new(),
+            depends_on: Vec::new(),
+            ignore_changes: Vec::new(),
+            concern,
+            provenance,
+        }
+    }
+
+    /// A builder-style setter.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.attrs.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn set(&mut self, key: &str, value: impl Into<Value>) {
+        self.attrs.insert(key.to_string(), value.into());
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.attrs.get(key)
+    }
+
+    /// A reference to one of this resource's attributes.
+    pub fn attr(&self, attr: &str) -> Value {
+        Value::Ref(Reference { address: self.address.clone(), attr: attr.to_string() })
+    }
+
+    /// Every reference in this resource's attributes and `depends_on`.
+    pub fn references(&self) -> Vec<&Address> {
+        let mut out = Vec::new();
+        for v in self.attrs.values() {
+            v.collect_refs(&mut out);
+        }
+        out.extend(self.depends_on.iter());
+        out
+    }
+}
+
+/// A root-module output.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Output {
+    pub value: Value,
+    pub description: String,
+}
+
+/// Remote state backend of a root module.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Backend {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+    pub dynamodb_table: String,
+}
+
+/// The whole graph for one environment.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct InfraModel {
+    pub project: String,
+    pub environment: String,
+    pub region: String,
+    pub account_id: String,
+    pub backend: Option<Backend>,
+    pub resources: BTreeMap<Address, Resource>,
+    pub outputs: BTreeMap<String, Output>,
+}
+
+/// Errors raised when a model is assembled.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    #[error("resource address `{address}` is defined twice; hint: resource names must be unique")]
+    DuplicateAddress { address: Address },
+    #[error("`{from}` refers to `{to}`, which is not defined; hint: define `{to}` or drop the reference")]
+    DanglingReference { from: Address, to: Address },
+}
+
+impl InfraModel {
+    /// Adds a resource, refusing a duplicate address.
+    pub fn insert(&mut self, r: Resource) -> Result<Value, ModelError> {
+        let id = r.attr("id");
+        if self.resources.contains_key(&r.address) {
+            return Err(ModelError::DuplicateAddress { address: r.address.clone() });
+        }
+        self.resources.insert(r.address.clone(), r);
+        Ok(id)
+    }
+
+    pub fn get(&self, a: &Address) -> Option<&Resource> {
+        self.resources.get(a)
+    }
+
+    /// Resources of one kind, in address order.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+        self.resources.values().filter(move |r| r.kind == kind)
+    }
+
+    /// Checks that every reference points at a defined resource.
+    pub fn check_references(&self) -> Result<(), Vec<ModelError>> {
+        let mut errs = Vec::new();
+        for r in self.resources.values() {
+            for to in r.references() {
+                if !self.resources.contains_key(to) {
+                    errs.push(ModelError::DanglingReference { from: r.address.clone(), to: to.clone() });
+                }
+            }
+        }
+        for o in self.outputs.values() {
+            let mut refs = Vec::new();
+            o.value.collect_refs(&mut refs);
+            for to in refs {
+                if !self.resources.contains_key(to) {
+                    errs.push(ModelError::DanglingReference { from: Address("output".into()), to: to.clone() });
+                }
+            }
+        }
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_parts() {
+        let a = Address("module.net.module.x.aws_vpc.main".into());
+        assert_eq!(a.resource_type(), "aws_vpc");
+        assert_eq!(a.name(), "main");
+        let b = Address::new("aws_subnet", "private_a");
+        assert_eq!(b.as_str(), "aws_subnet.private_a");
+        assert_eq!(b.resource_type(), "aws_subnet");
+    }
+
+    #[test]
+    fn dangling_references_are_reported() {
+        let mut m = InfraModel::default();
+        let vpc = Resource::new(Kind::Vpc, "main", Concern::Network, Provenance::default());
+        let vpc_id = vpc.attr("id");
+        let subnet = Resource::new(Kind::Subnet, "a", Concern::Network, Provenance::default())
+            .with("vpc_id", vpc_id);
+        m.insert(subnet).unwrap();
+        let errs = m.check_references().unwrap_err();
+        assert_eq!(
+            errs,
+            vec![ModelError::DanglingReference {
+                from: Address::new("aws_subnet", "a"),
+                to: Address::new("aws_vpc", "main")
+            }]
+        );
+        m.insert(vpc).unwrap();
+        assert!(m.check_references().is_ok());
+        let dup = Resource::new(Kind::Vpc, "main", Concern::Network, Provenance::default());
+        assert!(matches!(m.insert(dup), Err(ModelError::DuplicateAddress { .. })));
+    }
+}

@@ -337,7 +337,8 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             ("Sid", Value::from("DenyPullByOthers")),
             ("Effect", Value::from("Deny")),
             ("Principal", Value::from("*")),
-            ("Action", Value::list(pull.map(Value::from))),
+            // Not BatchCheckLayerAvailability: `docker push` from CI needs it.
+            ("Action", Value::list(["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"].map(Value::from))),
             ("Condition", Value::map([("ArnNotEquals", Value::map([("aws:PrincipalArn", r(&exec, "arn"))]))])),
         ]),
     ]);

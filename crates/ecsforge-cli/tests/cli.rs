@@ -1,0 +1,132 @@
+//! The binary's contract: exit codes, messages, and that errors write nothing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ecsforge() -> Command {
+    let mut c = Command::cargo_bin("ecsforge").expect("binary builds");
+    c.current_dir(repo()).env("NO_COLOR", "1");
+    c
+}
+
+/// Every file under `dir` with its bytes, sorted.
+fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(snapshot_dir(&p));
+            } else {
+                out.push((p.clone(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const BROKEN: &str = "project: shop\nregion: us-east-1\naccount_id: \"123456789012\"\ntags: {Owner: o, CostCenter: c, Compliance: x}\n\
+state: {bucket: b-state, lock_table: locks}\nnetwork: {availability_zones: [us-east-1a, us-east-1b]}\nenvironments: {develop: {}}\n\
+services:\n  - name: api\n    runtime: ruby\n    type: internal\n    port: 8080\n";
+
+#[test]
+fn synth_writes_each_environment_and_is_idempotent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ecsforge()
+        .args(["synth", "examples/ecr-private/ecsforge.yaml", "--all", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("develop").and(predicate::str::contains("prod")));
+    let first = snapshot_dir(&out);
+    assert!(first.iter().any(|(p, _)| p.ends_with("develop/versions.tf.json")));
+    assert!(first.iter().any(|(p, _)| p.ends_with("prod/network.tf.json")));
+
+    // A stale generated file is removed; the user's own files survive.
+    fs::write(out.join("develop/service_gone.tf.json"), format!("{{\"//\": \"{}\"}}", ecsforge_terraform::GENERATED_MARKER)).unwrap();
+    fs::write(out.join("develop/zz_my_override.tf.json"), "{}").unwrap();
+    ecsforge().args(["synth", "examples/ecr-private/ecsforge.yaml", "--env", "develop", "-o"]).arg(&out).assert().success();
+    assert!(!out.join("develop/service_gone.tf.json").exists());
+    assert!(out.join("develop/zz_my_override.tf.json").exists());
+    fs::remove_file(out.join("develop/zz_my_override.tf.json")).unwrap();
+    assert_eq!(snapshot_dir(&out), first, "re-running synth gives identical bytes");
+}
+
+#[test]
+fn invalid_manifest_exits_2_names_the_location_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("ecsforge.yaml");
+    fs::write(&manifest, BROKEN).unwrap();
+    let out = tmp.path().join("out");
+    ecsforge()
+        .arg("synth")
+        .arg(&manifest)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("runtime must be 'nodejs' or 'python'")
+                .and(predicate::str::contains("ecsforge.yaml:10:14"))
+                .and(predicate::str::contains("nothing was written")),
+        );
+    assert!(!out.exists(), "no output directory on error");
+}
+
+#[test]
+fn invalid_manifest_leaves_existing_output_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ecsforge().args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"]).arg(&out).assert().success();
+    let before = snapshot_dir(&out);
+    let manifest = tmp.path().join("broken.yaml");
+    fs::write(&manifest, BROKEN).unwrap();
+    ecsforge().arg("synth").arg(&manifest).arg("-o").arg(&out).assert().code(2);
+    assert_eq!(snapshot_dir(&out), before);
+}
+
+#[test]
+fn undeclared_environment_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    ecsforge()
+        .args(["synth", "examples/ecr-private/ecsforge.yaml", "--env", "qa", "-o"])
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("environment `qa` is not declared").and(predicate::str::contains("hint")));
+    ecsforge()
+        .args(["synth", "examples/ecr-private/ecsforge.yaml", "--env", "staging", "-o"])
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("environment must be one of: develop, test, qa, prod"));
+    assert!(snapshot_dir(tmp.path()).is_empty());
+}
+
+#[test]
+fn missing_manifest_file_is_an_error_with_a_hint() {
+    ecsforge()
+        .args(["validate", "no/such/ecsforge.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read manifest no/such/ecsforge.yaml").and(predicate::str::contains("hint")));
+}
+
+#[test]
+fn validate_reports_a_valid_manifest() {
+    ecsforge()
+        .args(["validate", "examples/twelve-services/ecsforge.yaml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid; 12 services, environments: develop, test, qa, prod"));
+}

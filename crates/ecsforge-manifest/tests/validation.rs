@@ -1,0 +1,139 @@
+//! One fixture per validation error, each a copy of `fixtures/valid.yaml`
+//! with one defect, and a snapshot of the rendered diagnostics.
+//!
+//! To add a case: copy `fixtures/valid.yaml` to `fixtures/invalid/<case>.yaml`,
+//! break one thing, add `#[test] fn <case>() { check("<case>") }`, run
+//! `INSTA_UPDATE=always cargo test -p ecsforge-manifest`, and read the new
+//! snapshot under `tests/snapshots/` before committing it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ecsforge_manifest::{Architecture, Egress, Env, Runtime, ServiceType, Style, load};
+
+fn fixture(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Loads `fixtures/invalid/<case>.yaml`, which must fail, and snapshots every
+/// rendered diagnostic. The file is named relatively so snapshots do not
+/// depend on the checkout's location.
+#[track_caller]
+fn check(case: &str) {
+    let name = format!("fixtures/invalid/{case}.yaml");
+    let text = fixture(&name);
+    let err = match load(&name, &text) {
+        Ok(_) => panic!("{name} loaded, but it should be invalid"),
+        Err(e) => e,
+    };
+    let rendered = err.render(Style::Plain);
+    assert!(rendered.contains(&format!("{name}:")), "no file:line:col in:\n{rendered}");
+    insta::assert_snapshot!(case, rendered);
+}
+
+#[test]
+fn valid_manifest_loads_with_defaults() {
+    let text = fixture("fixtures/valid.yaml");
+    let m = load("fixtures/valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+
+    assert_eq!(m.environments.keys().copied().collect::<Vec<_>>(), [Env::Develop, Env::Prod]);
+    let develop = &m.environments[&Env::Develop];
+    let prod = &m.environments[&Env::Prod];
+    assert_eq!((develop.egress, prod.egress), (Egress::SingleNat, Egress::NatPerAz));
+    assert_eq!((develop.log_retention_days, prod.log_retention_days), (30, 90));
+    assert_eq!((develop.fargate_spot_percent, prod.fargate_spot_percent), (30, 0));
+    assert_eq!((develop.deletion_protection, prod.deletion_protection), (false, true));
+    assert_eq!(develop.alb_allowed_cidrs, ["0.0.0.0/0".parse().unwrap()]);
+    assert_eq!(m.state.key_prefix, "shop");
+    assert_eq!(m.state.region, "us-east-1");
+    assert_eq!(m.kafka.as_ref().map(|k| k.ports.clone()), Some(vec![9092]));
+
+    let [orders, pricing] = &m.services[..] else { panic!("two services") };
+    assert_eq!((orders.service_type, orders.runtime), (ServiceType::Public, Runtime::Nodejs));
+    assert_eq!((pricing.service_type, pricing.runtime), (ServiceType::Internal, Runtime::Python));
+    for s in [orders, pricing] {
+        assert_eq!((s.cpu, s.memory, s.desired_count), (256, 512, 1));
+        assert_eq!((s.autoscaling.min, s.autoscaling.max), (1, 3));
+        assert_eq!((s.autoscaling.cpu_target, s.autoscaling.memory_target), (70, 75));
+        assert_eq!(s.architecture, Architecture::Arm64);
+        assert!(s.read_only_root_filesystem);
+        assert_eq!(s.image_tag, "initial");
+        assert_eq!(s.environment, BTreeMap::new());
+    }
+    assert_eq!(orders.health_check_path, "/orders/health");
+    assert_eq!(pricing.health_check_path, "/health");
+    assert!(pricing.kafka && !orders.kafka);
+    assert_eq!(pricing.allow_from, ["orders-api"]);
+    assert_eq!(orders.routing.as_ref().map(|r| r.priority), Some(None));
+
+    // The prod override changes size only; the other fields keep the service's values.
+    let r = m.resolve(prod, orders);
+    assert_eq!((r.cpu, r.memory, r.desired_count, r.autoscaling_min, r.autoscaling_max), (512, 1024, 1, 1, 3));
+    assert_eq!(r.image_tag, "initial");
+    let r = m.resolve(develop, orders);
+    assert_eq!((r.cpu, r.memory), (256, 512));
+}
+
+#[test]
+fn examples_are_valid() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut seen = 0;
+    for dir in std::fs::read_dir(&examples).expect("examples/") {
+        let path = dir.unwrap().path().join("ecsforge.yaml");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            seen += 1;
+            if let Err(e) = load("ecsforge.yaml", &text) {
+                panic!("{} is invalid:\n{}", path.display(), e.render(Style::Plain));
+            }
+        }
+    }
+    assert!(seen > 0, "no examples found under {}", examples.display());
+}
+
+macro_rules! cases {
+    ($($case:ident),* $(,)?) => {
+        $(#[test] fn $case() { check(stringify!($case)) })*
+    };
+}
+
+cases! {
+    service_type,
+    runtime,
+    cpu_memory,
+    cpu_memory_override,
+    environment,
+    missing_required,
+    missing_tag_owner,
+    unknown_key,
+    duplicate_service,
+    duplicate_route,
+    duplicate_priority,
+    cidr_overlap,
+    cidr_size,
+    cidr_host_bits,
+    cidr_public_range,
+    single_az,
+    az_wrong_region,
+    port_range,
+    name_format,
+    allow_from_unknown,
+    allow_from_on_public,
+    routing_on_internal,
+    public_without_routing,
+    kafka_without_section,
+    secret_in_environment,
+    bad_secret_arn,
+    prod_spot,
+    prod_retention,
+    bad_retention_value,
+    autoscaling_bounds,
+    missing_certificate,
+    yaml_syntax,
+    multiple_documents,
+    empty_file,
+    account_id,
+    environment_tag_set,
+    reserved_env_var,
+    many_errors,
+}

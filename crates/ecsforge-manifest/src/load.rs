@@ -274,10 +274,13 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     let kafka = f.opt("kafka").and_then(|n| kafka(cx, n));
     let security = f.opt("security").map(|n| security(cx, n)).unwrap_or_default();
     let services_node = f.req(cx, "services");
-    let services = services_node.map(|n| services(cx, n, kafka.is_some())).unwrap_or_default();
+    // Every name under `services`, including entries that fail validation, so
+    // references to a broken service are not reported a second time.
+    let declared = services_node.map(declared_names).unwrap_or_default();
+    let services = services_node.map(|n| services(cx, n, kafka.is_some(), &declared)).unwrap_or_default();
     let net = f.req(cx, "network").and_then(|n| network(cx, n, region.as_ref().map(|r| r.value.as_str())));
     let environments = match (f.req(cx, "environments"), &net) {
-        (Some(n), Some(net)) => environments(cx, n, net, &services),
+        (Some(n), Some(net)) => environments(cx, n, net, &services, &declared),
         _ => BTreeMap::new(),
     };
 
@@ -469,7 +472,13 @@ fn check_vpc_cidr(cx: &mut Cx, c: &Spanned<Ipv4Net>) {
     }
 }
 
-fn environments(cx: &mut Cx, node: &Node, net: &(Network, NetworkBase), services: &[Service]) -> BTreeMap<Env, Environment> {
+fn environments(
+    cx: &mut Cx,
+    node: &Node,
+    net: &(Network, NetworkBase),
+    services: &[Service],
+    declared: &BTreeSet<String>,
+) -> BTreeMap<Env, Environment> {
     let Data::Map(entries) = &node.data else {
         cx.type_err(node, "a mapping of environments");
         return BTreeMap::new();
@@ -477,7 +486,12 @@ fn environments(cx: &mut Cx, node: &Node, net: &(Network, NetworkBase), services
     if entries.is_empty() {
         cx.err("no environments are declared", &node.loc, "empty").help = Some("declare at least one of: develop, test, qa, prod".into());
     }
-    let has_public = services.iter().any(|s| s.service_type == ServiceType::Public);
+    let ecx = EnvContext {
+        base: &net.1,
+        services,
+        declared,
+        has_public: services.iter().any(|s| s.service_type == ServiceType::Public),
+    };
     let mut out = BTreeMap::new();
     for (k, v) in entries {
         let Data::Str(name) = &k.data else { continue };
@@ -489,7 +503,7 @@ fn environments(cx: &mut Cx, node: &Node, net: &(Network, NetworkBase), services
             cx.err(MSG_ENVIRONMENT, &k.loc, format!("found '{name}'")).help = Some(hint);
             continue;
         };
-        if let Some(e) = environment(cx, env, k, v, &net.1, services, has_public) {
+        if let Some(e) = environment(cx, env, k, v, &ecx) {
             out.insert(env, e);
         }
     }
@@ -506,15 +520,17 @@ fn environments(cx: &mut Cx, node: &Node, net: &(Network, NetworkBase), services
     out
 }
 
-fn environment(
-    cx: &mut Cx,
-    env: Env,
-    key: &Node,
-    node: &Node,
-    base: &NetworkBase,
-    services: &[Service],
+/// What each environment is checked against.
+struct EnvContext<'a> {
+    base: &'a NetworkBase,
+    services: &'a [Service],
+    /// Every service name, valid or not (see [`declared_names`]).
+    declared: &'a BTreeSet<String>,
     has_public: bool,
-) -> Option<Environment> {
+}
+
+fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext) -> Option<Environment> {
+    let EnvContext { base, services, declared, has_public } = *ecx;
     const KEYS: [&str; 7] =
         ["vpc_cidr", "egress", "log_retention_days", "fargate_spot_percent", "deletion_protection", "alb", "services"];
     let empty;
@@ -607,7 +623,11 @@ fn environment(
             for (k, v) in entries {
                 let Data::Str(name) = &k.data else { continue };
                 let Some(svc) = services.iter().find(|s| s.name.as_str() == name) else {
-                    let hint = match suggest(name, services.iter().map(|s| s.name.as_str())) {
+                    if declared.contains(name) {
+                        // The service itself is invalid and already reported.
+                        continue;
+                    }
+                    let hint = match suggest(name, declared.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "overrides must name a service declared under `services`".into(),
                     };
@@ -690,14 +710,29 @@ fn check_image_tag(cx: &mut Cx, tag: &Spanned<String>) {
     cx.check_pattern(tag, ok, "image tag", "up to 128 letters, digits, `_`, `.` and `-`");
 }
 
-fn services(cx: &mut Cx, node: &Node, have_kafka: bool) -> Vec<Service> {
+/// The `name` of every service entry that has a string name.
+fn declared_names(node: &Node) -> BTreeSet<String> {
+    let Data::Seq(items) = &node.data else { return BTreeSet::new() };
+    items
+        .iter()
+        .filter_map(|item| match &item.data {
+            Data::Map(entries) => entries.iter().find_map(|(k, v)| match (&k.data, &v.data) {
+                (Data::Str(k), Data::Str(v)) if k == "name" => Some(v.clone()),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<String>) -> Vec<Service> {
     let items = cx.seq(node);
     if items.is_empty() && matches!(node.data, Data::Seq(_)) {
         cx.err("no services are declared", &node.loc, "empty list").help = Some("add at least one service".into());
     }
     let mut out: Vec<Service> = Vec::new();
     for item in items {
-        if let Some(s) = service(cx, item, have_kafka) {
+        if let Some(s) = service(cx, item, have_kafka, declared) {
             if let Some(prev) = out.iter().find(|p| p.name.value == s.name.value) {
                 let line = prev.name.loc.line;
                 cx.err(format!("service name `{}` is used twice", s.name.value), &s.name.loc, "duplicate name").help =
@@ -711,7 +746,7 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool) -> Vec<Service> {
     out
 }
 
-fn service(cx: &mut Cx, node: &Node, have_kafka: bool) -> Option<Service> {
+fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<String>) -> Option<Service> {
     const KEYS: [&str; 18] = [
         "name",
         "runtime",
@@ -883,6 +918,25 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool) -> Option<Service> {
         let n = f.opt("allow_from").expect("set");
         cx.err("public services accept traffic only from the ALB; remove `allow_from`", &n.loc, "allow_from on a public service").help =
             Some("peers reach a public service through the ALB".into());
+    } else {
+        let mut seen = BTreeSet::new();
+        for peer in &allow_from {
+            let this = name.as_ref().map(|n| n.value.as_str()).unwrap_or("this service");
+            if !seen.insert(peer.value.as_str()) {
+                cx.err(format!("`{}` is listed twice in allow_from", peer.value), &peer.loc, "duplicate").help =
+                    Some("remove the second entry".into());
+            } else if peer.value == this {
+                cx.err(format!("`{this}` lists itself in allow_from"), &peer.loc, "self reference").help =
+                    Some("allow_from names the other services that may call this one; remove this entry".into());
+            } else if !declared.contains(&peer.value) {
+                let hint = match suggest(peer, declared.iter().map(String::as_str)) {
+                    Some(x) => format!("did you mean `{x}`?"),
+                    None => "allow_from must name services declared under `services`".into(),
+                };
+                cx.err(format!("`{this}` allows traffic from unknown service `{}`", peer.value), &peer.loc, "unknown service").help =
+                    Some(hint);
+            }
+        }
     }
     let read_only = f.opt("read_only_root_filesystem").map(|n| cx.boolean(n)).unwrap_or(Some(true));
     let image_tag = f.opt("image_tag").and_then(|n| cx.string(n)).unwrap_or_else(|| Spanned::new("initial".into(), Loc::default()));
@@ -964,7 +1018,7 @@ fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
     })
 }
 
-/// Checks that need every service: routes and priorities unique, peers exist.
+/// Checks that need every service: routes and priorities unique.
 fn cross_service_checks(cx: &mut Cx, services: &[Service]) {
     let mut routes: BTreeMap<(String, String), &str> = BTreeMap::new();
     let mut priorities: BTreeMap<u32, &str> = BTreeMap::new();
@@ -988,18 +1042,6 @@ fn cross_service_checks(cx: &mut Cx, services: &[Service]) {
                 if let Some(other) = priorities.insert(p, s.name.as_str()) {
                     cx.err(format!("listener rule priority {p} of `{}` is already used by `{other}`", s.name.value), &s.name.loc, "duplicate priority");
                 }
-            }
-        }
-        for peer in &s.allow_from {
-            if peer == s.name.as_str() {
-                cx.err(format!("`{}` lists itself in allow_from", s.name.value), &s.name.loc, "self reference");
-            } else if !services.iter().any(|o| o.name.as_str() == peer) {
-                let hint = match suggest(peer, services.iter().map(|o| o.name.as_str())) {
-                    Some(x) => format!("did you mean `{x}`?"),
-                    None => "allow_from must name services declared under `services`".into(),
-                };
-                cx.err(format!("`{}` allows traffic from unknown service `{peer}`", s.name.value), &s.name.loc, "unknown peer").help =
-                    Some(hint);
             }
         }
     }

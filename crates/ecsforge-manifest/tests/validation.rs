@@ -119,6 +119,7 @@ cases! {
     name_format,
     allow_from_unknown,
     allow_from_on_public,
+    allow_from_duplicate,
     routing_on_internal,
     public_without_routing,
     kafka_without_section,

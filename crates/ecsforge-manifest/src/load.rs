@@ -680,7 +680,10 @@ fn service_override(cx: &mut Cx, node: &Node, svc: &Service) -> Option<ServiceOv
     // An override of desired_count without bounds moves default bounds with it.
     let min = o.autoscaling_min.unwrap_or(if o.desired_count.is_some() { desired } else { svc.autoscaling.min });
     let max = o.autoscaling_max.unwrap_or(if o.desired_count.is_some() { svc.autoscaling.max.max(desired * 3) } else { svc.autoscaling.max });
-    check_bounds(cx, min, desired, max, &node.loc);
+    // Bounds the override does not touch were checked on the service already.
+    if let Some(n) = f.opt("autoscaling").or(f.opt("desired_count")) {
+        check_bounds(cx, min, desired, max, &n.loc);
+    }
     o.autoscaling_min = Some(min);
     o.autoscaling_max = Some(max);
     if let Some(t) = &o.image_tag {

@@ -129,6 +129,7 @@ cases! {
     prod_retention,
     bad_retention_value,
     autoscaling_bounds,
+    autoscaling_bounds_override,
     missing_certificate,
     yaml_syntax,
     multiple_documents,

@@ -973,13 +973,35 @@ fn looks_secret(name: &str) -> bool {
 
 fn secret_ref(cx: &mut Cx, v: &Spanned<String>) -> Option<SecretRef> {
     if v.starts_with("arn:") {
-        if is_arn_of(v, "secretsmanager") && v.contains(":secret:") {
-            return Some(SecretRef::SecretsManagerArn(v.value.clone()));
+        // arn:<partition>:<service>:<region>:<account>:<resource...>
+        let parts: Vec<&str> = v.split(':').collect();
+        let head_ok = parts.len() >= 6
+            && parts[1].starts_with("aws")
+            && !parts[3].is_empty()
+            && parts[4].len() == 12
+            && parts[4].bytes().all(|c| c.is_ascii_digit());
+        if head_ok && parts[2] == "secretsmanager" && parts[5] == "secret" && parts.get(6).is_some_and(|n| !n.is_empty()) {
+            // Secret names cannot contain `:`; more parts are ECS's
+            // `:<json-key>:<version-stage>:<version-id>` selector.
+            if parts.len() == 7 {
+                return Some(SecretRef::SecretsManagerArn(v.value.clone()));
+            }
+            let suffix = parts[7..].join(":");
+            let (message, field) = match parts[7] {
+                "" => (format!("secret ARN has a version selector `:{suffix}`; ecsforge does not support it yet"), String::new()),
+                k => (
+                    format!("secret ARN selects the JSON key `{k}`; ecsforge does not support JSON-key references yet"),
+                    format!(" and read the `{k}` field from its JSON in the application"),
+                ),
+            };
+            cx.err(message, &v.loc, "JSON-key reference").help =
+                Some(format!("reference the whole secret (drop `:{suffix}`){field}, or store the value in a secret of its own"));
+            return None;
         }
-        if is_arn_of(v, "ssm") && v.contains(":parameter/") {
+        if head_ok && parts[2] == "ssm" && parts.len() == 6 && parts[5].strip_prefix("parameter/").is_some_and(|n| !n.is_empty()) {
             return Some(SecretRef::SsmParameterArn(v.value.clone()));
         }
-        cx.err(format!("`{}` is neither a Secrets Manager secret ARN nor an SSM parameter ARN", v.value), &v.loc, "unsupported ARN").help =
+        cx.err(format!("`{}` is not a valid Secrets Manager secret ARN or SSM parameter ARN", v.value), &v.loc, "unsupported ARN").help =
             Some("use arn:aws:secretsmanager:<region>:<account>:secret:<name> or arn:aws:ssm:<region>:<account>:parameter/<name>".into());
         return None;
     }

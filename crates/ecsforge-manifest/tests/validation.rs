@@ -125,6 +125,7 @@ cases! {
     kafka_without_section,
     secret_in_environment,
     bad_secret_arn,
+    secret_arn_json_key,
     prod_spot,
     prod_retention,
     bad_retention_value,

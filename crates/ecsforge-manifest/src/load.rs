@@ -870,8 +870,11 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
                 cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name").help =
                     Some("use upper-case letters, digits and underscores, e.g. LOG_LEVEL".into());
             } else if k.value == "KAFKA_BROKERS" {
-                cx.err("KAFKA_BROKERS is set by ecsforge from `kafka.brokers`", &k.loc, "reserved name").help =
+                cx.err("`KAFKA_BROKERS` is set by ecsforge from `kafka.brokers`", &k.loc, "reserved name").help =
                     Some("set `kafka: true` on the service instead".into());
+            } else if let (true, Some(p)) = (k.value == "PORT", port.filter(|p| p.to_string() != v.value)) {
+                cx.err(format!("`PORT` is \"{}\" but the service's `port` is {p}", v.value), &v.loc, "does not match `port`").help =
+                    Some("ecsforge sets PORT to `port`, where the ALB and health check connect; remove PORT here or change `port`".into());
             } else if looks_secret(&k.value) {
                 cx.err(format!("`{}` looks like a secret, but plain environment variables are visible to anyone who can read the task definition", k.value), &k.loc, "secret in plain text").help =
                     Some(format!("move it to `secrets: {{{}: <Secrets Manager ARN or name>}}`", k.value));
@@ -884,7 +887,21 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     if let Some(n) = f.opt("secrets") {
         for (k, v) in cx.string_map(n) {
             if !is_env_var_name(&k) {
-                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name");
+                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name").help =
+                    Some("use upper-case letters, digits and underscores, e.g. DB_PASSWORD".into());
+                continue;
+            }
+            // Variables ecsforge sets in `environment`; a secret of the same name would clash.
+            let set_by_ecsforge = match k.value.as_str() {
+                "KAFKA_BROKERS" => Some("from `kafka.brokers` when the service sets `kafka: true`"),
+                "PORT" => Some("from `port`"),
+                "NODE_ENV" if runtime == Some(Runtime::Nodejs) => Some("to `production` for nodejs services; override it under `environment`"),
+                "PYTHONUNBUFFERED" if runtime == Some(Runtime::Python) => Some("to `1` for python services; override it under `environment`"),
+                _ => None,
+            };
+            if let Some(how) = set_by_ecsforge {
+                cx.err(format!("`{}` is set by ecsforge and cannot be a secret", k.value), &k.loc, "reserved name").help =
+                    Some(format!("ecsforge sets {} {how}", k.value));
                 continue;
             }
             if environment.contains_key(&k.value) {

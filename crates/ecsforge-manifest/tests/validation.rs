@@ -138,5 +138,7 @@ cases! {
     account_id,
     environment_tag_set,
     reserved_env_var,
+    reserved_secret_name,
+    port_env_mismatch,
     many_errors,
 }

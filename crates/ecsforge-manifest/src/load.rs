@@ -269,7 +269,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     if let Some(a) = &account_id {
         cx.check_pattern(a, a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit()), "AWS account id", "12 digits, quoted: \"123456789012\"");
     }
-    let tags = f.req(cx, "tags").map(|n| tags(cx, n)).unwrap_or_default();
+    let tags = f.req(cx, "tags").map(|n| tags(cx, n, f.key_loc("tags").unwrap_or(&n.loc))).unwrap_or_default();
     let state = f.req(cx, "state").and_then(|n| state(cx, n, project.as_ref().map(|p| p.value.as_str()), region.as_ref().map(|r| r.value.as_str())));
     let kafka = f.opt("kafka").and_then(|n| kafka(cx, n));
     let security = f.opt("security").map(|n| security(cx, n)).unwrap_or_default();
@@ -303,13 +303,28 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     })
 }
 
-fn tags(cx: &mut Cx, node: &Node) -> BTreeMap<String, String> {
+/// Tags ecsforge sets itself on every resource (see the synth crate).
+const TAGS_SET_BY_ECSFORGE: [&str; 3] = ["Environment", "ManagedBy", "Project"];
+const REQUIRED_TAGS: [&str; 3] = ["Owner", "CostCenter", "Compliance"];
+
+fn tags(cx: &mut Cx, node: &Node, key_loc: &Loc) -> BTreeMap<String, String> {
     let entries = cx.string_map(node);
     let mut out = BTreeMap::new();
     for (k, v) in entries {
-        if k.value == "Environment" {
-            cx.err("tag `Environment` is set by ecsforge for each environment", &k.loc, "remove this tag").help =
-                Some("ecsforge adds Environment=<env> to every resource".into());
+        if TAGS_SET_BY_ECSFORGE.contains(&k.as_str()) {
+            let message = if k.value == "Environment" {
+                "tag `Environment` is set by ecsforge for each environment".to_string()
+            } else {
+                format!("tag `{}` is set by ecsforge", k.value)
+            };
+            cx.err(message, &k.loc, "remove this tag").help =
+                Some("ecsforge adds Environment=<env>, ManagedBy=ecsforge and Project=<project> to every resource".into());
+            continue;
+        }
+        if REQUIRED_TAGS.contains(&k.as_str()) && v.trim().is_empty() {
+            cx.err(format!("tag `{}` is empty", k.value), &v.loc, "empty value").help =
+                Some("Owner, CostCenter and Compliance need a value (doc 003 §Compliance)".into());
+            out.insert(k.value, v.value);
             continue;
         }
         if k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
@@ -318,9 +333,9 @@ fn tags(cx: &mut Cx, node: &Node) -> BTreeMap<String, String> {
         }
         out.insert(k.value, v.value);
     }
-    for required in ["Owner", "CostCenter", "Compliance"] {
+    for required in REQUIRED_TAGS {
         if !out.contains_key(required) {
-            cx.err(format!("Missing required variable: {required}"), &point(&node.loc), format!("`tags` has no `{required}`")).help =
+            cx.err(format!("Missing required variable: {required}"), key_loc, format!("`tags` has no `{required}`")).help =
                 Some("Owner, CostCenter and Compliance are mandatory tags (doc 003 §Compliance)".into());
         }
     }

@@ -137,6 +137,8 @@ cases! {
     empty_file,
     account_id,
     environment_tag_set,
+    reserved_tag,
+    empty_tag_value,
     reserved_env_var,
     reserved_secret_name,
     port_env_mismatch,

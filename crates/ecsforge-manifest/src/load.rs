@@ -236,6 +236,10 @@ fn is_region(s: &str) -> bool {
         && parts[parts.len() - 1].parse::<u8>().is_ok()
 }
 
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit())
+}
+
 fn is_arn_of(s: &str, service: &str) -> bool {
     let parts: Vec<&str> = s.splitn(6, ':').collect();
     parts.len() == 6 && parts[0] == "arn" && parts[1].starts_with("aws") && parts[2] == service && !parts[5].is_empty()
@@ -267,7 +271,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         _ => cx.string(n),
     });
     if let Some(a) = &account_id {
-        cx.check_pattern(a, a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit()), "AWS account id", "12 digits, quoted: \"123456789012\"");
+        cx.check_pattern(a, is_account_id(a), "AWS account id", "12 digits, quoted: \"123456789012\"");
     }
     let tags = f.req(cx, "tags").map(|n| tags(cx, n, f.key_loc("tags").unwrap_or(&n.loc))).unwrap_or_default();
     let state = f.req(cx, "state").and_then(|n| state(cx, n, project.as_ref().map(|p| p.value.as_str()), region.as_ref().map(|r| r.value.as_str())));
@@ -278,9 +282,22 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     // references to a broken service are not reported a second time.
     let declared = services_node.map(declared_names).unwrap_or_default();
     let services = services_node.map(|n| services(cx, n, kafka.is_some(), &declared)).unwrap_or_default();
-    let net = f.req(cx, "network").and_then(|n| network(cx, n, region.as_ref().map(|r| r.value.as_str())));
+    // Only a valid region and account are compared against (no follow-on errors).
+    let valid_region = region.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r));
+    let valid_account = account_id.as_ref().map(|a| a.value.as_str()).filter(|a| is_account_id(a));
+    let net = f.req(cx, "network").and_then(|n| network(cx, n, valid_region));
     let environments = match (f.req(cx, "environments"), &net) {
-        (Some(n), Some(net)) => environments(cx, n, net, &services, &declared),
+        (Some(n), Some(net)) => {
+            let ecx = EnvContext {
+                base: &net.1,
+                services: &services,
+                declared: &declared,
+                has_public: services.iter().any(|s| s.service_type == ServiceType::Public),
+                region: valid_region,
+                account: valid_account,
+            };
+            environments(cx, n, &ecx)
+        }
         _ => BTreeMap::new(),
     };
 
@@ -487,13 +504,7 @@ fn check_vpc_cidr(cx: &mut Cx, c: &Spanned<Ipv4Net>) {
     }
 }
 
-fn environments(
-    cx: &mut Cx,
-    node: &Node,
-    net: &(Network, NetworkBase),
-    services: &[Service],
-    declared: &BTreeSet<String>,
-) -> BTreeMap<Env, Environment> {
+fn environments(cx: &mut Cx, node: &Node, ecx: &EnvContext) -> BTreeMap<Env, Environment> {
     let Data::Map(entries) = &node.data else {
         cx.type_err(node, "a mapping of environments");
         return BTreeMap::new();
@@ -501,12 +512,6 @@ fn environments(
     if entries.is_empty() {
         cx.err("no environments are declared", &node.loc, "empty").help = Some("declare at least one of: develop, test, qa, prod".into());
     }
-    let ecx = EnvContext {
-        base: &net.1,
-        services,
-        declared,
-        has_public: services.iter().any(|s| s.service_type == ServiceType::Public),
-    };
     let mut out = BTreeMap::new();
     for (k, v) in entries {
         let Data::Str(name) = &k.data else { continue };
@@ -518,7 +523,7 @@ fn environments(
             cx.err(MSG_ENVIRONMENT, &k.loc, format!("found '{name}'")).help = Some(hint);
             continue;
         };
-        if let Some(e) = environment(cx, env, k, v, &ecx) {
+        if let Some(e) = environment(cx, env, k, v, ecx) {
             out.insert(env, e);
         }
     }
@@ -542,10 +547,13 @@ struct EnvContext<'a> {
     /// Every service name, valid or not (see [`declared_names`]).
     declared: &'a BTreeSet<String>,
     has_public: bool,
+    /// The manifest's region and account, when they are valid strings.
+    region: Option<&'a str>,
+    account: Option<&'a str>,
 }
 
 fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext) -> Option<Environment> {
-    let EnvContext { base, services, declared, has_public } = *ecx;
+    let EnvContext { base, services, declared, has_public, region, account } = *ecx;
     const KEYS: [&str; 7] =
         ["vpc_cidr", "egress", "log_retention_days", "fargate_spot_percent", "deletion_protection", "alb", "services"];
     let empty;
@@ -610,27 +618,43 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
     if let Some(alb) = f.opt("alb").and_then(|n| cx.fields(n, "alb", &["allowed_cidrs", "certificate_arn"])) {
         if let Some(n) = alb.opt("allowed_cidrs") {
             alb_allowed_cidrs = cx.seq(n).iter().filter_map(|c| cx.cidr(c)).map(|c| c.value).collect();
-            if alb_allowed_cidrs.is_empty() {
+            if matches!(&n.data, Data::Seq(items) if items.is_empty()) {
                 cx.err("alb.allowed_cidrs is empty, so nobody could reach the load balancer", &n.loc, "empty list").help =
                     Some("list the client ranges, or remove the key for 0.0.0.0/0".into());
             }
         }
         if let Some(c) = alb.opt("certificate_arn").and_then(|n| cx.string(n)) {
-            if cx.check_pattern(&c, is_arn_of(&c, "acm"), "ACM certificate ARN", "write arn:aws:acm:<region>:<account>:certificate/<id>") {
-                certificate_arn = Some(c.value);
+            // arn:<partition>:acm:<region>:<account>:certificate/<id>
+            let parts: Vec<&str> = c.split(':').collect();
+            let ok = parts.len() == 6
+                && parts[0] == "arn"
+                && parts[1].starts_with("aws")
+                && parts[2] == "acm"
+                && parts[5].strip_prefix("certificate/").is_some_and(|id| !id.is_empty());
+            if cx.check_pattern(&c, ok, "ACM certificate ARN", "write arn:aws:acm:<region>:<account>:certificate/<id>") {
+                // An ALB can only use a certificate from its own region and account.
+                if let Some(r) = region.filter(|r| *r != parts[3]) {
+                    cx.err(format!("the certificate is in region `{}`, but the load balancer is in `{r}`", parts[3]), &c.loc, "wrong region")
+                        .help = Some(format!("an ALB uses ACM certificates from its own region only; request or import the certificate in {r}"));
+                } else if let Some(a) = account.filter(|a| *a != parts[4]) {
+                    cx.err(format!("the certificate belongs to account {}, but the load balancer is in account {a}", parts[4]), &c.loc, "wrong account")
+                        .help = Some("an ALB uses ACM certificates from its own account only; request or import the certificate there".into());
+                } else {
+                    certificate_arn = Some(c.value);
+                }
             }
         }
     }
-    if has_public && certificate_arn.is_none() && f.opt("alb").is_none_or(|a| matches!(&a.data, Data::Map(_))) {
-        let has_cert_key = f.opt("alb").and_then(|a| match &a.data {
-            Data::Map(e) => Some(e.iter().any(|(k, _)| matches!(&k.data, Data::Str(s) if s == "certificate_arn"))),
-            _ => None,
-        });
-        if has_cert_key != Some(true) {
-            let loc = f.key_loc("alb").unwrap_or(&key.loc).clone();
-            cx.err("Missing required variable: certificate_arn", &loc, format!("environment `{env}` has public services but no alb.certificate_arn"))
-                .help = Some("the HTTPS listener needs an ACM certificate: add alb.certificate_arn".into());
-        }
+    // A certificate_arn that is present but invalid is reported above; `null`
+    // counts as absent. A non-mapping `alb` already has a type error.
+    let cert_given = f.opt("alb").is_some_and(|a| match &a.data {
+        Data::Map(e) => e.iter().any(|(k, v)| matches!(&k.data, Data::Str(s) if s == "certificate_arn") && !matches!(v.data, Data::Null)),
+        _ => true,
+    });
+    if has_public && !cert_given {
+        let loc = f.key_loc("alb").unwrap_or(&key.loc).clone();
+        cx.err("Missing required variable: certificate_arn", &loc, format!("environment `{env}` has public services but no alb.certificate_arn"))
+            .help = Some("the HTTPS listener needs an ACM certificate: add alb.certificate_arn".into());
     }
     let mut overrides = BTreeMap::new();
     if let Some(n) = f.opt("services") {
@@ -1010,8 +1034,7 @@ fn secret_ref(cx: &mut Cx, v: &Spanned<String>) -> Option<SecretRef> {
         let head_ok = parts.len() >= 6
             && parts[1].starts_with("aws")
             && !parts[3].is_empty()
-            && parts[4].len() == 12
-            && parts[4].bytes().all(|c| c.is_ascii_digit());
+            && is_account_id(parts[4]);
         if head_ok && parts[2] == "secretsmanager" && parts[5] == "secret" && parts.get(6).is_some_and(|n| !n.is_empty()) {
             // Secret names cannot contain `:`; more parts are ECS's
             // `:<json-key>:<version-stage>:<version-id>` selector.

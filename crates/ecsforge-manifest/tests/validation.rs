@@ -132,6 +132,8 @@ cases! {
     autoscaling_bounds,
     autoscaling_bounds_override,
     missing_certificate,
+    certificate_null,
+    certificate_wrong_region,
     yaml_syntax,
     multiple_documents,
     empty_file,

@@ -422,7 +422,15 @@ fn security(cx: &mut Cx, node: &Node) -> Security {
     let Some(f) = cx.fields(node, "security", &["secrets_kms_key_arns"]) else { return Security::default() };
     let keys = f.opt("secrets_kms_key_arns").map(|n| cx.strings(n)).unwrap_or_default();
     for k in &keys {
-        cx.check_pattern(k, is_arn_of(k, "kms"), "KMS key ARN", "write arn:aws:kms:<region>:<account>:key/<id>");
+        let resource = k.splitn(6, ':').nth(5).unwrap_or("");
+        if is_arn_of(k, "kms") && resource.starts_with("alias/") {
+            // IAM grants kms:Decrypt on key ARNs; a policy on an alias ARN matches no key.
+            cx.err(format!("`{}` is a KMS alias ARN; a key ARN is needed", k.value), &k.loc, "alias, not key").help =
+                Some("IAM policies name KMS keys by key ARN (arn:aws:kms:<region>:<account>:key/<id>); look it up with `aws kms describe-key --key-id alias/<name>`".into());
+        } else {
+            let ok = is_arn_of(k, "kms") && resource.strip_prefix("key/").is_some_and(|id| !id.is_empty());
+            cx.check_pattern(k, ok, "KMS key ARN", "write arn:aws:kms:<region>:<account>:key/<id>");
+        }
     }
     Security { secrets_kms_key_arns: keys.into_iter().map(|k| k.value).collect() }
 }

@@ -126,6 +126,7 @@ cases! {
     secret_in_environment,
     bad_secret_arn,
     secret_arn_json_key,
+    kms_alias_arn,
     prod_spot,
     prod_retention,
     bad_retention_value,

@@ -781,6 +781,7 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Stri
         cx.err("no services are declared", &node.loc, "empty list").help = Some("add at least one service".into());
     }
     let mut out: Vec<Service> = Vec::new();
+    let mut routes = Routes::default();
     for item in items {
         if let Some(s) = service(cx, item, have_kafka, declared) {
             if let Some(prev) = out.iter().find(|p| p.name.value == s.name.value) {
@@ -789,10 +790,10 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Stri
                     Some(format!("the first `{}` is on line {line}; service names must be unique", s.name.value));
                 continue;
             }
+            check_routes(cx, item, &s, &mut routes);
             out.push(s);
         }
     }
-    cross_service_checks(cx, &out);
     out
 }
 
@@ -1106,31 +1107,79 @@ fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
     })
 }
 
-/// Checks that need every service: routes and priorities unique.
-fn cross_service_checks(cx: &mut Cx, services: &[Service]) {
-    let mut routes: BTreeMap<(String, String), &str> = BTreeMap::new();
-    let mut priorities: BTreeMap<u32, &str> = BTreeMap::new();
-    for s in services {
-        if let Some(r) = &s.routing {
-            let hosts: Vec<&str> = if r.hosts.is_empty() { vec!["*"] } else { r.hosts.iter().map(String::as_str).collect() };
-            let paths: Vec<&str> = if r.paths.is_empty() { vec!["/*"] } else { r.paths.iter().map(String::as_str).collect() };
-            for h in &hosts {
-                for p in &paths {
-                    if let Some(other) = routes.insert((h.to_string(), p.to_string()), s.name.as_str()) {
-                        cx.err(
-                            format!("route host `{h}` path `{p}` of `{}` is already used by `{other}`", s.name.value),
-                            &s.name.loc,
-                            "duplicate route",
-                        )
-                        .help = Some("paths and host headers must be unique across services".into());
-                    }
+/// The key and value of `key` in a mapping node.
+fn entry<'n>(node: &'n Node, key: &str) -> Option<(&'n Node, &'n Node)> {
+    match &node.data {
+        Data::Map(entries) => entries.iter().find(|(k, _)| matches!(&k.data, Data::Str(s) if s == key)).map(|(k, v)| (k, v)),
+        _ => None,
+    }
+}
+
+/// Listener rules seen so far: (host, path) and explicit priorities, each with
+/// the service that claimed it and the line where it did.
+#[derive(Default)]
+struct Routes {
+    pairs: BTreeMap<(String, String), (String, u32)>,
+    priorities: BTreeMap<u32, (String, u32)>,
+}
+
+/// Route (host, path) pairs and explicit priorities must be unique across
+/// services; `item` is the service's node, for locations.
+fn check_routes(cx: &mut Cx, item: &Node, s: &Service, seen: &mut Routes) {
+    let (Some(r), Some((rkey, rnode))) = (&s.routing, entry(item, "routing")) else { return };
+    let svc = s.name.as_str();
+    // The valid values of routing.<list>, with their locations, duplicates reported.
+    let mut values = |list: &str, valid: &[String]| -> Vec<(String, Loc)> {
+        let mut out: Vec<(String, Loc)> = Vec::new();
+        if let Some((_, Node { data: Data::Seq(items), .. })) = entry(rnode, list) {
+            for n in items {
+                let Data::Str(v) = &n.data else { continue };
+                if !valid.contains(v) {
+                    continue;
+                }
+                if out.iter().any(|(x, _)| x == v) {
+                    cx.err(format!("`{v}` is listed twice in routing.{list}"), &n.loc, "duplicate").help = Some("remove the second entry".into());
+                } else {
+                    out.push((v.clone(), n.loc.clone()));
                 }
             }
-            if let Some(p) = r.priority {
-                if let Some(other) = priorities.insert(p, s.name.as_str()) {
-                    cx.err(format!("listener rule priority {p} of `{}` is already used by `{other}`", s.name.value), &s.name.loc, "duplicate priority");
+        }
+        out
+    };
+    let paths = values("paths", &r.paths);
+    let hosts = values("hosts", &r.hosts);
+    let any = |v: &str| vec![(v.to_string(), rkey.loc.clone())];
+    let has_paths = !paths.is_empty();
+    let hosts = if hosts.is_empty() { any("*") } else { hosts };
+    let paths = if paths.is_empty() { any("/*") } else { paths };
+    for (h, hloc) in &hosts {
+        for (p, ploc) in &paths {
+            let key = (h.clone(), p.clone());
+            match seen.pairs.get(&key) {
+                Some((other, line)) if other != svc => {
+                    let (what, loc) = match (h.as_str(), p.as_str()) {
+                        ("*", "/*") => ("every request".to_string(), &rkey.loc),
+                        ("*", p) => (format!("path `{p}` on any host"), ploc),
+                        (h, "/*") => (format!("host `{h}` on any path"), hloc),
+                        (h, p) => (format!("host `{h}` path `{p}`"), ploc),
+                    };
+                    cx.err(format!("`{svc}` routes {what}, which `{other}` already routes"), loc, "duplicate route").help =
+                        Some(format!("`{other}` claims it on line {line}; each host and path pair must belong to one service"));
+                }
+                Some(_) => {}
+                None => {
+                    let line = if has_paths { ploc.line } else { hloc.line };
+                    seen.pairs.insert(key, (svc.to_string(), line));
                 }
             }
+        }
+    }
+    if let (Some(p), Some((_, pnode))) = (r.priority, entry(rnode, "priority")) {
+        if let Some((other, line)) = seen.priorities.get(&p) {
+            cx.err(format!("listener rule priority {p} of `{svc}` is already used by `{other}`"), &pnode.loc, "duplicate priority").help =
+                Some(format!("`{other}` sets it on line {line}; pick another number, or remove `priority` to have one derived"));
+        } else {
+            seen.priorities.insert(p, (svc.to_string(), pnode.loc.line));
         }
     }
 }

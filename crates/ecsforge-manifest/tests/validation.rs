@@ -108,6 +108,7 @@ cases! {
     unknown_key,
     duplicate_service,
     duplicate_route,
+    duplicate_path_in_service,
     duplicate_priority,
     cidr_overlap,
     cidr_size,

@@ -1,0 +1,518 @@
+//! End-to-end check against the real Terraform CLI, offline.
+//!
+//! For every `examples/*/ecsforge.yaml`, runs `ecsforge synth <manifest> --all -o <tmp>`
+//! and, for every environment root it writes, runs `terraform init`, `validate` and
+//! `plan` in a scratch copy of the root with two override files: one swapping the S3
+//! backend for a local one, one giving the `aws` provider fake credentials and
+//! telling it not to call AWS. The plan must succeed and add at least one resource.
+//!
+//! Prerequisites: `terraform` >= 1.11 on `PATH` and the hashicorp/aws provider in the
+//! filesystem mirror `/opt/tf-plugins` (or a `TF_CLI_CONFIG_FILE` that can install it).
+//! Environment knobs:
+//!
+//! * `ECSFORGE_SKIP_TERRAFORM=1` — skip these tests (they print that they did).
+//! * `ECSFORGE_TF_JOBS=N` — roots checked in parallel (default 2; each plan holds the
+//!   ~650 MB provider in memory).
+//! * `ECSFORGE_TF_TIMEOUT_SECS=N` — limit per terraform command (default 600).
+//! * `ECSFORGE_KEEP_TF_DIRS=1` — keep the scratch directories and print where they are.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+const SKIP_VAR: &str = "ECSFORGE_SKIP_TERRAFORM";
+const PLUGIN_MIRROR: &str = "/opt/tf-plugins";
+const MIN_TERRAFORM: (u32, u32) = (1, 11);
+
+const BACKEND_OVERRIDE: &str = r#"{"terraform":{"backend":{"local":{}}}}"#;
+const PROVIDER_OVERRIDE: &str = r#"{"provider":{"aws":{"access_key":"test","secret_key":"test","skip_credentials_validation":true,"skip_requesting_account_id":true,"skip_metadata_api_check":true}}}"#;
+
+/// Writes straight to the process's stderr, past the test harness's output capture,
+/// so that timings and skip notices show up in CI logs without `--nocapture`.
+fn note(msg: impl AsRef<str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", msg.as_ref());
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name} must be a whole number, got {v:?}")),
+        Err(_) => default,
+    }
+}
+
+/// Roots checked at once, across all tests of this binary (`ECSFORGE_TF_JOBS`, default 2).
+fn jobs() -> usize {
+    (env_number("ECSFORGE_TF_JOBS", 2) as usize).max(1)
+}
+
+static SLOTS: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+fn lock_slots() -> MutexGuard<'static, usize> {
+    SLOTS.0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One of `jobs()` slots for running terraform, so that tests running in parallel
+/// do not start more provider processes (~650 MB each) than that.
+struct Slot;
+
+impl Slot {
+    fn acquire() -> Slot {
+        let mut busy = lock_slots();
+        while *busy >= jobs() {
+            busy = SLOTS.1.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *lock_slots() -= 1;
+        SLOTS.1.notify_one();
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+}
+
+/// How to run terraform: extra environment for every child process.
+struct Terraform {
+    env: Vec<(&'static str, OsString)>,
+    timeout: Duration,
+}
+
+/// Checks the prerequisites once per test binary. `None` means "skip"
+/// (`ECSFORGE_SKIP_TERRAFORM=1`); a missing prerequisite fails the test with a message
+/// naming it.
+fn terraform() -> Option<&'static Terraform> {
+    if env_flag(SKIP_VAR) {
+        note(format!("skipped: {SKIP_VAR}=1"));
+        return None;
+    }
+    static SETUP: OnceLock<Result<Terraform, String>> = OnceLock::new();
+    match SETUP.get_or_init(setup) {
+        Ok(tf) => Some(tf),
+        Err(msg) => panic!("{msg}"),
+    }
+}
+
+fn setup() -> Result<Terraform, String> {
+    let missing = format!(
+        "terraform >= {}.{} not found on PATH; install it or set {SKIP_VAR}=1 to skip",
+        MIN_TERRAFORM.0, MIN_TERRAFORM.1
+    );
+    let out = match StdCommand::new("terraform").args(["version", "-json"]).stdin(Stdio::null()).output() {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => {
+            return Err(format!(
+                "{missing}\n(`terraform version -json` failed: {}\n{}{})",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Err(e) => return Err(format!("{missing}\n({e})")),
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = json_string_field(&text, "terraform_version")
+        .ok_or_else(|| format!("{missing}\n(cannot read the version in {text:?})"))?;
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    if (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) < MIN_TERRAFORM {
+        return Err(format!("{missing}\n(found terraform {version})"));
+    }
+
+    let mut env: Vec<(&'static str, OsString)> = vec![
+        ("TF_IN_AUTOMATION", "1".into()),
+        ("TF_INPUT", "0".into()),
+        ("CHECKPOINT_DISABLE", "1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ];
+
+    // An explicitly configured CLI config wins. A variable naming a file that does not
+    // exist is treated as unset: terraform would only warn and then try the network.
+    let configured = std::env::var_os("TF_CLI_CONFIG_FILE").filter(|p| !p.is_empty());
+    if let Some(path) = configured.as_ref().filter(|p| !Path::new(p).is_file()) {
+        note(format!(
+            "note: TF_CLI_CONFIG_FILE={} does not exist; using a CLI config for the mirror {PLUGIN_MIRROR}",
+            Path::new(path).display()
+        ));
+    }
+    if let Some(path) = configured.as_ref().filter(|p| Path::new(p).is_file()) {
+        // Terraform runs in scratch directories: make a relative path absolute.
+        let path = fs::canonicalize(path).map_err(|e| format!("TF_CLI_CONFIG_FILE: {e}"))?;
+        env.push(("TF_CLI_CONFIG_FILE", path.into_os_string()));
+    } else {
+        if !Path::new(PLUGIN_MIRROR).join("registry.terraform.io").is_dir() {
+            return Err(format!(
+                "terraform provider mirror {PLUGIN_MIRROR} not found (it must hold hashicorp/aws 5.100 for \
+                 offline `terraform init`); create it, point TF_CLI_CONFIG_FILE at a CLI config that can \
+                 install the provider, or set {SKIP_VAR}=1 to skip"
+            ));
+        }
+        // No `plugin_cache_dir`: providers from an unpacked filesystem mirror are
+        // symlinked into `.terraform/`, never copied, so a cache saves nothing (and
+        // terraform does not promise that concurrent inits may share one).
+        let config = format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{PLUGIN_MIRROR}\"\n    \
+             include = [\"registry.terraform.io/*/*\"]\n  }}\n}}\n"
+        );
+        let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ecsforge-terraform.tfrc");
+        let part = file.with_extension(format!("tfrc.{}", std::process::id()));
+        fs::write(&part, config)
+            .and_then(|()| fs::rename(&part, &file))
+            .map_err(|e| format!("cannot write the terraform CLI config {}: {e}", file.display()))?;
+        env.push(("TF_CLI_CONFIG_FILE", file.into_os_string()));
+    }
+
+    Ok(Terraform { env, timeout: Duration::from_secs(env_number("ECSFORGE_TF_TIMEOUT_SECS", 600)) })
+}
+
+/// The string value of `"key":"value"` in compact JSON (enough for `terraform version -json`).
+fn json_string_field(json: &str, key: &str) -> Option<String> {
+    let rest = &json[json.find(&format!("\"{key}\""))? + key.len() + 2..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// One environment root to check.
+struct Root {
+    /// `<example>/<env>`, for messages.
+    label: String,
+    dir: PathBuf,
+}
+
+#[derive(Default)]
+struct Timings {
+    init: Duration,
+    validate: Duration,
+    plan: Duration,
+    /// Copy, init, validate and plan; not the wait for a free slot.
+    total: Duration,
+    to_add: u64,
+}
+
+/// Copies a root into `dest`, skipping any `.terraform` state a previous run left.
+fn copy_tree(src: &Path, dest: &Path) {
+    fs::create_dir_all(dest).unwrap_or_else(|e| panic!("create {}: {e}", dest.display()));
+    for entry in fs::read_dir(src).unwrap_or_else(|e| panic!("read {}: {e}", src.display())) {
+        let entry = entry.expect("directory entry");
+        let name = entry.file_name();
+        if name == ".terraform" || name == ".terraform.lock.hcl" {
+            continue;
+        }
+        let (from, to) = (entry.path(), dest.join(&name));
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&from, &to);
+        } else {
+            fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        }
+    }
+}
+
+impl Terraform {
+    /// Runs one terraform command in `dir`; `Err` carries a report with its output.
+    fn run(&self, root: &Root, dir: &Path, logs: &Path, args: &[&str]) -> Result<(String, Duration), String> {
+        let step = args[0];
+        let (out_path, err_path) = (logs.join(format!("{step}.stdout")), logs.join(format!("{step}.stderr")));
+        let mut cmd = StdCommand::new("terraform");
+        cmd.args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(&out_path).expect("log file"))
+            .stderr(fs::File::create(&err_path).expect("log file"));
+        // Keep the user's environment from redirecting or altering the run.
+        for var in [
+            "TF_DATA_DIR",
+            "TF_WORKSPACE",
+            "TF_CLI_ARGS",
+            "TF_CLI_ARGS_init",
+            "TF_CLI_ARGS_validate",
+            "TF_CLI_ARGS_plan",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+
+        let started = Instant::now();
+        let mut child = cmd.spawn().map_err(|e| format!("{}: cannot run terraform {step}: {e}", root.label))?;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for terraform") {
+                break Some(status);
+            }
+            if started.elapsed() > self.timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let elapsed = started.elapsed();
+        let stdout = fs::read_to_string(&out_path).unwrap_or_default();
+        let stderr = fs::read_to_string(&err_path).unwrap_or_default();
+        match status {
+            Some(s) if s.success() => Ok((stdout, elapsed)),
+            status => {
+                let what = match status {
+                    Some(s) => format!("failed ({s})"),
+                    None => format!("timed out after {:?} (ECSFORGE_TF_TIMEOUT_SECS)", self.timeout),
+                };
+                Err(format!(
+                    "=== {}: `terraform {}` {what} in {} ===\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    root.label,
+                    args.join(" "),
+                    dir.display(),
+                    stdout.trim_end(),
+                    stderr.trim_end()
+                ))
+            }
+        }
+    }
+
+    /// init + validate + plan on a scratch copy of `root`, made under `scratch`.
+    fn check_root(&self, root: &Root, scratch: &Path) -> Result<Timings, String> {
+        let _slot = Slot::acquire();
+        let started = Instant::now();
+        let dir = scratch.join("root");
+        let logs = scratch.join("logs");
+        copy_tree(&root.dir, &dir);
+        fs::create_dir_all(&logs).expect("log dir");
+        fs::write(dir.join("zz_local_backend_override.tf.json"), BACKEND_OVERRIDE).expect("write override");
+        fs::write(dir.join("zz_provider_override.tf.json"), PROVIDER_OVERRIDE).expect("write override");
+
+        let mut t = Timings::default();
+        (_, t.init) = self.run(root, &dir, &logs, &["init", "-input=false", "-no-color"])?;
+        (_, t.validate) = self.run(root, &dir, &logs, &["validate", "-no-color"])?;
+        let plan_args = ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=plan.bin"];
+        let (plan_out, plan_time) = self.run(root, &dir, &logs, &plan_args)?;
+        t.plan = plan_time;
+        t.to_add = planned_additions(&plan_out).ok_or_else(|| {
+            format!(
+                "=== {}: `terraform plan` printed no \"Plan: N to add\" line ===\n--- stdout ---\n{}",
+                root.label,
+                plan_out.trim_end()
+            )
+        })?;
+        if t.to_add == 0 {
+            return Err(format!(
+                "=== {}: `terraform plan` adds no resources ===\n--- stdout ---\n{}",
+                root.label,
+                plan_out.trim_end()
+            ));
+        }
+        t.total = started.elapsed();
+        Ok(t)
+    }
+
+    /// Checks every root, `ECSFORGE_TF_JOBS` at a time (default 2), printing per-root
+    /// timings; panics with the full report of every root that failed.
+    fn check_roots(&self, roots: &[Root]) {
+        let jobs = jobs().min(roots.len().max(1));
+        let keep = env_flag("ECSFORGE_KEEP_TF_DIRS");
+        let next = AtomicUsize::new(0);
+        let failures = Mutex::new(Vec::<(usize, String)>::new());
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..jobs {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(root) = roots.get(i) else { break };
+                        let scratch = tempfile::Builder::new().prefix("ecsforge-tf-").tempdir().expect("temp dir");
+                        let t0 = Instant::now();
+                        let result = self.check_root(root, scratch.path());
+                        match &result {
+                            Ok(t) => note(format!(
+                                "terraform {}: init {:.1}s, validate {:.1}s, plan {:.1}s, total {:.1}s ({} to add)",
+                                root.label,
+                                t.init.as_secs_f64(),
+                                t.validate.as_secs_f64(),
+                                t.plan.as_secs_f64(),
+                                t.total.as_secs_f64(),
+                                t.to_add
+                            )),
+                            Err(_) => note(format!(
+                                "terraform {}: FAILED after {:.1}s",
+                                root.label,
+                                t0.elapsed().as_secs_f64()
+                            )),
+                        }
+                        if keep {
+                            note(format!("  kept scratch copy of {}: {}", root.label, scratch.keep().display()));
+                        }
+                        if let Err(report) = result {
+                            failures.lock().unwrap().push((i, report));
+                        }
+                    }
+                });
+            }
+        });
+        note(format!(
+            "terraform: {} root(s) checked in {:.1}s with {jobs} job(s)",
+            roots.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        let mut failures = failures.into_inner().unwrap();
+        failures.sort();
+        let failed: Vec<&str> = failures.iter().map(|(i, _)| roots[*i].label.as_str()).collect();
+        let reports: Vec<&str> = failures.iter().map(|(_, r)| r.as_str()).collect();
+        assert!(
+            failures.is_empty(),
+            "terraform rejected {} of {} root(s): {}\n(set ECSFORGE_KEEP_TF_DIRS=1 to keep the scratch copies)\n\n{}",
+            failures.len(),
+            roots.len(),
+            failed.join(", "),
+            reports.join("\n\n")
+        );
+    }
+}
+
+/// N in terraform's "Plan: N to add, M to change, K to destroy." line.
+fn planned_additions(plan_stdout: &str) -> Option<u64> {
+    plan_stdout.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("Plan: ")?;
+        rest.split_once(" to add")?.0.trim().parse().ok()
+    })
+}
+
+/// `examples/*/ecsforge.yaml`, sorted.
+fn example_manifests(repo: &Path) -> Vec<(String, PathBuf)> {
+    let dir = repo.join("examples");
+    let mut out: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.join("ecsforge.yaml").is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p.join("ecsforge.yaml")))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Subdirectories of `out` holding at least one `*.tf.json`, sorted.
+fn env_roots(out: &Path) -> Vec<(String, PathBuf)> {
+    let mut roots: Vec<(String, PathBuf)> = fs::read_dir(out)
+        .unwrap_or_else(|e| panic!("read {}: {e}", out.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            fs::read_dir(p)
+                .map(|rd| rd.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".tf.json")))
+                .unwrap_or(false)
+        })
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    roots.sort();
+    roots
+}
+
+#[test]
+fn every_example_plans_with_terraform() {
+    let Some(tf) = terraform() else { return };
+    let repo = repo_root();
+    let examples = example_manifests(&repo);
+    assert!(!examples.is_empty(), "no examples/*/ecsforge.yaml under {}", repo.display());
+
+    let out = tempfile::Builder::new().prefix("ecsforge-synth-").tempdir().expect("temp dir");
+    let mut roots = Vec::new();
+    for (name, manifest) in &examples {
+        let dest = out.path().join(name);
+        fs::create_dir_all(&dest).expect("create output dir");
+        let t0 = Instant::now();
+        let output = Command::cargo_bin("ecsforge")
+            .expect("the ecsforge binary")
+            .current_dir(&repo)
+            .arg("synth")
+            .arg(manifest)
+            .arg("--all")
+            .arg("-o")
+            .arg(&dest)
+            .output()
+            .expect("run ecsforge");
+        assert!(
+            output.status.success(),
+            "`ecsforge synth {} --all -o {}` failed ({}) for example {name}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            manifest.display(),
+            dest.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let envs = env_roots(&dest);
+        assert!(
+            !envs.is_empty(),
+            "`ecsforge synth --all` wrote no environment directory with *.tf.json files for example {name} \
+             (in {})",
+            dest.display()
+        );
+        note(format!("synth {name}: {} environment(s) in {:.2}s", envs.len(), t0.elapsed().as_secs_f64()));
+        roots.extend(envs.into_iter().map(|(env, dir)| Root { label: format!("{name}/{env}"), dir }));
+    }
+    tf.check_roots(&roots);
+}
+
+/// The harness itself, on a hand-written root shaped like ecsforge's output (S3
+/// backend, `aws` provider with a region): it must plan it offline, and it must report
+/// a broken root with terraform's output and the root's name.
+#[test]
+fn harness_plans_a_hand_written_root_and_reports_a_broken_one() {
+    let Some(tf) = terraform() else { return };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let good = tmp.path().join("good");
+    let bad = tmp.path().join("bad");
+    let main = r#"{
+  "terraform": {
+    "required_version": ">= 1.11",
+    "required_providers": {"aws": {"source": "hashicorp/aws", "version": "~> 5.100"}},
+    "backend": {"s3": {"bucket": "harness-tfstate", "key": "harness/test/terraform.tfstate",
+                       "region": "us-east-1", "dynamodb_table": "harness-tflock", "encrypt": true}}
+  },
+  "provider": {"aws": {"region": "us-east-1", "default_tags": {"tags": {"Owner": "harness"}}}}
+}"#;
+    let network = r#"{"resource": {
+  "aws_vpc": {"main": {"cidr_block": "10.0.0.0/16", "enable_dns_hostnames": true}},
+  "aws_subnet": {"a": {"vpc_id": "${aws_vpc.main.id}", "cidr_block": "10.0.0.0/24", "availability_zone": "us-east-1a"}}
+}}"#;
+    for dir in [&good, &bad] {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(dir.join("main.tf.json"), main).unwrap();
+    }
+    fs::write(good.join("network.tf.json"), network).unwrap();
+    // A reference to an undeclared resource: `terraform validate` must reject it.
+    fs::write(bad.join("network.tf.json"), network.replace("aws_vpc.main.id", "aws_vpc.missing.id")).unwrap();
+
+    let roots = [Root { label: "harness/good".into(), dir: good }, Root { label: "harness/bad".into(), dir: bad }];
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let t = tf.check_root(&roots[0], &scratch.path().join("good")).unwrap_or_else(|report| panic!("{report}"));
+    assert_eq!(t.to_add, 2);
+    let report = tf.check_root(&roots[1], &scratch.path().join("bad")).err().expect("the broken root must fail");
+    assert!(report.contains("harness/bad"), "{report}");
+    assert!(report.contains("terraform validate"), "{report}");
+    assert!(report.contains("aws_vpc.missing"), "{report}");
+}
+
+#[test]
+fn plan_summary_is_parsed() {
+    assert_eq!(planned_additions("...\nPlan: 42 to add, 0 to change, 0 to destroy.\n"), Some(42));
+    assert_eq!(planned_additions("No changes. Your infrastructure matches the configuration.\n"), None);
+    assert_eq!(
+        json_string_field(r#"{"terraform_version":"1.11.4","platform":"linux_amd64"}"#, "terraform_version").as_deref(),
+        Some("1.11.4")
+    );
+}

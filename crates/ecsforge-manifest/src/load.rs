@@ -70,6 +70,13 @@ impl Cx {
         self.diags.last_mut().expect("just pushed")
     }
 
+    /// Sets the help of the diagnostic just reported.
+    fn last_help(&mut self, help: &str) {
+        if let Some(d) = self.diags.last_mut() {
+            d.help = Some(help.into());
+        }
+    }
+
     fn type_err(&mut self, node: &Node, expected: &str) {
         self.err(format!("expected {expected}, found {}", node.data.describe()), &node.loc, format!("expected {expected}"));
     }
@@ -191,7 +198,7 @@ impl Cx {
         let s = self.string(node)?;
         match s.parse::<Ipv4Net>() {
             Ok(net) if net.trunc() != net => {
-                self.err(format!("CIDR {} has host bits set", s.value), &node.loc, "not a network address").help =
+                self.err(format!("`{}` has host bits set", s.value), &node.loc, "not a network address").help =
                     Some(format!("did you mean `{}`?", net.trunc()));
                 None
             }
@@ -502,12 +509,12 @@ fn egress(cx: &mut Cx, node: &Node) -> Option<Egress> {
 
 fn check_vpc_cidr(cx: &mut Cx, c: &Spanned<Ipv4Net>) {
     if !(16..=22).contains(&c.prefix_len()) {
-        cx.err(format!("VPC CIDR {} is /{}; expected /16 to /22", c.value, c.prefix_len()), &c.loc, "wrong size").help =
+        cx.err(format!("vpc_cidr {} is a /{}; expected /16 to /22", c.value, c.prefix_len()), &c.loc, "wrong size").help =
             Some("subnets are 1/16 of the VPC, so /22 gives /26 subnets; AWS allows VPCs of /16 to /28".into());
     }
     let private = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
     if !private.iter().any(|p| p.parse::<Ipv4Net>().expect("static").contains(&c.value)) {
-        cx.err(format!("VPC CIDR {} is not a private (RFC 1918 or 100.64.0.0/10) range", c.value), &c.loc, "public address range")
+        cx.err(format!("vpc_cidr {} is not a private (RFC 1918 or 100.64.0.0/10) range", c.value), &c.loc, "public address range")
             .help = Some("use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16".into());
     }
 }
@@ -526,7 +533,7 @@ fn environments(cx: &mut Cx, node: &Node, ecx: &EnvContext) -> BTreeMap<Env, Env
         let Some(env) = Env::parse(name) else {
             let hint = match suggest(name, Env::ALL.map(Env::as_str)) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "rename this environment".into(),
+                None => "ecsforge generates only these four environments; rename this one to the closest match".into(),
             };
             cx.err(MSG_ENVIRONMENT, &k.loc, format!("found '{name}'")).help = Some(hint);
             continue;
@@ -540,7 +547,7 @@ fn environments(cx: &mut Cx, node: &Node, ecx: &EnvContext) -> BTreeMap<Env, Env
         for (env, other) in out.iter().filter(|(e, _)| !e.is_prod()) {
             let (a, b) = (prod.vpc_cidr.value, other.vpc_cidr.value);
             if a.contains(&b.network()) || b.contains(&a.network()) {
-                cx.err(format!("prod VPC CIDR {a} overlaps {env}'s {b}"), &prod.vpc_cidr.loc, "overlapping range").help =
+                cx.err(format!("prod vpc_cidr {a} overlaps {env}'s {b}"), &prod.vpc_cidr.loc, "overlapping range").help =
                     Some(format!("give prod its own range, e.g. `vpc_cidr: {}` under environments.prod", Env::Prod.default_cidr()));
             }
         }
@@ -861,7 +868,13 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
             MSG_SERVICE_TYPE,
         )
     });
-    let port = f.req(cx, "port").and_then(|n| cx.uint(n, 1024, 65535)).map(|p| p as u16);
+    let port = f.req(cx, "port").and_then(|n| {
+        let p = cx.uint(n, 1024, 65535);
+        if matches!(n.data, Data::Int(i) if (0..1024).contains(&i)) {
+            cx.last_help("ports below 1024 are privileged (the container would have to run as root); listen on e.g. 8080");
+        }
+        p.map(|p| p as u16)
+    });
     let cpu = f.opt("cpu").map(|n| cx.uint(n, 0, u32::MAX as u64).map(|v| v as u32)).unwrap_or(Some(256));
     let memory = f.opt("memory").map(|n| cx.uint(n, 0, u32::MAX as u64).map(|v| v as u32)).unwrap_or(Some(512));
     if let (Some(c), Some(m)) = (cpu, memory) {
@@ -890,7 +903,11 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     }
     let is_public = service_type == Some(ServiceType::Public);
     let health_check_path = if is_public {
-        f.req(cx, "health_check_path").and_then(|n| cx.string(n))
+        let n = f.req(cx, "health_check_path");
+        if n.is_none() {
+            cx.last_help("the ALB target group checks this path on every task; add e.g. `health_check_path: /health`");
+        }
+        n.and_then(|n| cx.string(n))
     } else {
         f.opt("health_check_path").and_then(|n| cx.string(n)).or_else(|| Some(Spanned::new("/health".into(), Loc::default())))
     };
@@ -899,14 +916,19 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         cx.check_pattern(h, ok, "health check path", "an absolute URL path such as /health");
     }
     let routing = match (f.opt("routing"), service_type) {
-        (Some(n), Some(ServiceType::Internal)) => {
-            cx.err("internal services are not routed by the ALB; remove `routing`", &n.loc, "routing on an internal service").help =
+        (Some(_), Some(ServiceType::Internal)) => {
+            let at = f.key_loc("routing").expect("set");
+            cx.err("internal services are not routed by the ALB; remove `routing`", at, "routing on an internal service").help =
                 Some("make the service `type: public`, or drop `routing`".into());
             None
         }
         (Some(n), _) => routing(cx, n),
         (None, Some(ServiceType::Public)) => {
             f.req(cx, "routing");
+            let example = name.as_ref().map(|n| n.value.as_str()).unwrap_or("my-service");
+            cx.last_help(&format!(
+                "the ALB forwards requests by path or host: add e.g. `routing: {{paths: [\"/{example}/*\"]}}`, or make the service `type: internal`"
+            ));
             None
         }
         (None, _) => None,

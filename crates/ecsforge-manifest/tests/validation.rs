@@ -123,6 +123,7 @@ cases! {
     allow_from_duplicate,
     routing_on_internal,
     public_without_routing,
+    missing_health_check_path,
     kafka_without_section,
     secret_in_environment,
     bad_secret_arn,

@@ -39,7 +39,11 @@ impl<'n> Fields<'n> {
         let v = self.opt(key);
         if v.is_none() {
             cx.diags.push(
-                Diagnostic::new(format!("Missing required variable: {key}"), point(&self.node.loc), format!("this {} has no `{key}`", self.what))
+                Diagnostic::new(format!("Missing required variable: {key}"), point(&self.node.loc), if self.what.starts_with("the ") {
+                    format!("{} has no `{key}`", self.what)
+                } else {
+                    format!("this {} has no `{key}`", self.what)
+                })
                     .help(format!("add `{key}:` here; docs/manifest.md lists every field")),
             );
         }
@@ -263,6 +267,11 @@ fn is_bucket_name(s: &str) -> bool {
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
     const TOP: [&str; 10] =
         ["project", "region", "account_id", "tags", "state", "network", "kafka", "security", "environments", "services"];
+    if matches!(root.data, Data::Null) {
+        // A document with no content, such as a lone `---`.
+        cx.err("the manifest is empty", &root.loc, "no settings here").help = Some("start from examples/ecr-private/ecsforge.yaml".into());
+        return None;
+    }
     let f = cx.fields(root, "the manifest", &TOP)?;
 
     let project = f.req(cx, "project").and_then(|n| cx.string(n));
@@ -288,7 +297,9 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     // Every name under `services`, including entries that fail validation, so
     // references to a broken service are not reported a second time.
     let declared = services_node.map(declared_names).unwrap_or_default();
-    let services = services_node.map(|n| services(cx, n, kafka.is_some(), &declared)).unwrap_or_default();
+    // A `kafka` section with errors of its own still counts as present.
+    let have_kafka = f.opt("kafka").is_some();
+    let services = services_node.map(|n| services(cx, n, have_kafka, &declared)).unwrap_or_default();
     // Only a valid region and account are compared against (no follow-on errors).
     let valid_region = region.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r));
     let valid_account = account_id.as_ref().map(|a| a.value.as_str()).filter(|a| is_account_id(a));
@@ -367,7 +378,7 @@ fn tags(cx: &mut Cx, node: &Node, key_loc: &Loc) -> BTreeMap<String, String> {
 }
 
 fn state(cx: &mut Cx, node: &Node, project: Option<&str>, region: Option<&str>) -> Option<State> {
-    let f = cx.fields(node, "state", &["bucket", "lock_table", "key_prefix", "region"])?;
+    let f = cx.fields(node, "the `state` section", &["bucket", "lock_table", "key_prefix", "region"])?;
     let bucket = f.req(cx, "bucket").and_then(|n| cx.string(n));
     if let Some(b) = &bucket {
         cx.check_pattern(b, is_bucket_name(b), "S3 bucket name", "3-63 lowercase letters, digits, dots and hyphens");
@@ -391,7 +402,7 @@ fn state(cx: &mut Cx, node: &Node, project: Option<&str>, region: Option<&str>) 
 }
 
 fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
-    let f = cx.fields(node, "kafka", &["brokers", "security_group_id"])?;
+    let f = cx.fields(node, "the `kafka` section", &["brokers", "security_group_id"])?;
     let brokers = f.req(cx, "brokers").map(|n| cx.strings(n)).unwrap_or_default();
     let mut ports = BTreeSet::new();
     for b in &brokers {
@@ -409,8 +420,8 @@ fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
             }
         }
     }
-    if brokers.is_empty() && f.opt("brokers").is_some() {
-        cx.err("kafka.brokers is empty", &node.loc, "no brokers").help = Some("list at least one host:port".into());
+    if let Some(n) = f.opt("brokers").filter(|n| matches!(&n.data, Data::Seq(items) if items.is_empty())) {
+        cx.err("kafka.brokers is empty", &n.loc, "no brokers").help = Some("list at least one host:port".into());
     }
     let sg = f.req(cx, "security_group_id").and_then(|n| cx.string(n));
     if let Some(s) = &sg {
@@ -426,7 +437,7 @@ fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
 }
 
 fn security(cx: &mut Cx, node: &Node) -> Security {
-    let Some(f) = cx.fields(node, "security", &["secrets_kms_key_arns"]) else { return Security::default() };
+    let Some(f) = cx.fields(node, "the `security` section", &["secrets_kms_key_arns"]) else { return Security::default() };
     let keys = f.opt("secrets_kms_key_arns").map(|n| cx.strings(n)).unwrap_or_default();
     for k in &keys {
         let resource = k.splitn(6, ':').nth(5).unwrap_or("");
@@ -449,7 +460,7 @@ struct NetworkBase {
 }
 
 fn network(cx: &mut Cx, node: &Node, region: Option<&str>) -> Option<(Network, NetworkBase)> {
-    let f = cx.fields(node, "network", &["availability_zones", "vpc_cidr", "egress", "extra_endpoints"])?;
+    let f = cx.fields(node, "the `network` section", &["availability_zones", "vpc_cidr", "egress", "extra_endpoints"])?;
     let azs_node = f.req(cx, "availability_zones");
     let azs = azs_node.map(|n| cx.strings(n)).unwrap_or_default();
     if let Some(n) = azs_node {
@@ -630,7 +641,7 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
     };
     let mut alb_allowed_cidrs = vec![Ipv4Net::default()];
     let mut certificate_arn = None;
-    if let Some(alb) = f.opt("alb").and_then(|n| cx.fields(n, "alb", &["allowed_cidrs", "certificate_arn"])) {
+    if let Some(alb) = f.opt("alb").and_then(|n| cx.fields(n, "the `alb` section", &["allowed_cidrs", "certificate_arn"])) {
         if let Some(n) = alb.opt("allowed_cidrs") {
             alb_allowed_cidrs = cx.seq(n).iter().filter_map(|c| cx.cidr(c)).map(|c| c.value).collect();
             if matches!(&n.data, Data::Seq(items) if items.is_empty()) {
@@ -689,6 +700,10 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
                         Some(hint);
                     continue;
                 };
+                if matches!(v.data, Data::Null) {
+                    // `name:` with no value overrides nothing.
+                    continue;
+                }
                 if let Some(o) = service_override(cx, v, svc) {
                     overrides.insert(name.clone(), o);
                 }
@@ -720,7 +735,7 @@ fn service_override(cx: &mut Cx, node: &Node, svc: &Service) -> Option<ServiceOv
         image_tag: f.opt("image_tag").and_then(|n| cx.string(n)).map(|s| s.value),
         ..Default::default()
     };
-    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "autoscaling override", &["min", "max"])) {
+    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "the `autoscaling` override", &["min", "max"])) {
         o.autoscaling_min = cx.u32_in(a.opt("min"), 1, 10_000);
         o.autoscaling_max = cx.u32_in(a.opt("max"), 1, 10_000);
     }
@@ -886,7 +901,7 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     let desired_count = f.opt("desired_count").map(|n| cx.uint(n, 1, 10_000).map(|v| v as u32)).unwrap_or(Some(1));
     let mut autoscaling = Autoscaling { min: 0, max: 0, cpu_target: 70, memory_target: 75 };
     let (mut min, mut max) = (None, None);
-    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "autoscaling", &["min", "max", "cpu_target", "memory_target"])) {
+    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "the `autoscaling` section", &["min", "max", "cpu_target", "memory_target"])) {
         min = cx.u32_in(a.opt("min"), 1, 10_000);
         max = cx.u32_in(a.opt("max"), 1, 10_000);
         if let Some(n) = a.opt("cpu_target") {
@@ -1100,7 +1115,7 @@ fn secret_ref(cx: &mut Cx, v: &Spanned<String>) -> Option<SecretRef> {
 }
 
 fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
-    let f = cx.fields(node, "routing", &["paths", "hosts", "priority"])?;
+    let f = cx.fields(node, "the `routing` section", &["paths", "hosts", "priority"])?;
     let paths = f.opt("paths").map(|n| cx.strings(n)).unwrap_or_default();
     let hosts = f.opt("hosts").map(|n| cx.strings(n)).unwrap_or_default();
     for p in &paths {
@@ -1119,7 +1134,9 @@ fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
             Some("add `paths: [\"/my-service/*\"]` or `hosts: [my.example.com]`".into());
     }
     if paths.len() + hosts.len() > 5 {
-        cx.err(format!("routing has {} values; an ALB rule allows at most 5", paths.len() + hosts.len()), &node.loc, "too many conditions");
+        let at = f.opt("paths").or(f.opt("hosts")).map(|n| &n.loc).unwrap_or(&node.loc);
+        cx.err(format!("routing has {} values; an ALB rule allows at most 5", paths.len() + hosts.len()), at, "too many conditions").help =
+            Some("cover several paths with one wildcard pattern, e.g. /orders/*".into());
     }
     let priority = f.opt("priority").and_then(|n| cx.uint(n, 1, 50_000)).map(|p| p as u32);
     Some(Routing {

@@ -75,6 +75,18 @@ fn valid_manifest_loads_with_defaults() {
     assert_eq!((r.cpu, r.memory), (256, 512));
 }
 
+/// `key:` with no value (YAML null) means "not set": the default applies.
+#[test]
+fn null_means_absent() {
+    let text = fixture("fixtures/valid.yaml")
+        .replace("      orders-api:\n        cpu: 512\n        memory: 1024\n", "      orders-api:\n")
+        .replace("    port: 8000\n", "    port: 8000\n    cpu:\n    health_check_path:\n    environment:\n");
+    let m = load("valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    let pricing = m.service("pricing-engine").unwrap();
+    assert_eq!((pricing.cpu, pricing.health_check_path.as_str()), (256, "/health"));
+    assert!(m.environments[&Env::Prod].overrides.is_empty());
+}
+
 #[test]
 fn examples_are_valid() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
@@ -125,6 +137,7 @@ cases! {
     public_without_routing,
     missing_health_check_path,
     kafka_without_section,
+    kafka_section_invalid,
     secret_in_environment,
     bad_secret_arn,
     secret_arn_json_key,
@@ -140,6 +153,7 @@ cases! {
     yaml_syntax,
     multiple_documents,
     empty_file,
+    empty_document,
     account_id,
     environment_tag_set,
     reserved_tag,

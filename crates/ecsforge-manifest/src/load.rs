@@ -120,7 +120,10 @@ impl Cx {
         match &node.data {
             Data::Int(i) if *i >= min as i64 && *i as u64 <= max => Some(*i as u64),
             Data::Int(i) => {
-                self.err(format!("{i} is out of range; expected {min} to {max}"), &node.loc, "out of range");
+                // Name the key when there is one: `port 80 is out of range`.
+                let key = node.loc.pointer.rsplit('/').next().filter(|k| !k.is_empty() && !k.bytes().all(|c| c.is_ascii_digit()));
+                let what = key.map(|k| format!("{} {i}", k.replace("~1", "/").replace("~0", "~"))).unwrap_or_else(|| i.to_string());
+                self.err(format!("{what} is out of range; expected {min} to {max}"), &node.loc, "out of range");
                 None
             }
             _ => {

@@ -1,5 +1,6 @@
 //! Writing generated roots: each file through a temporary file and a rename,
-//! so a reader never sees a half-written file; files ecsforge generated
+//! so a reader never sees a half-written file (no fsync: the files can always
+//! be regenerated, and syncing a thousand files costs more than synth); files ecsforge generated
 //! earlier that are no longer produced are removed. Anything else in the
 //! directory (e.g. `.terraform/`, the user's own override files) is kept.
 
@@ -18,7 +19,6 @@ pub fn root(dir: &Path, files: &[File]) -> std::io::Result<()> {
         }
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         tmp.write_all(f.contents.as_bytes())?;
-        tmp.as_file().sync_all()?;
         tmp.persist(&target).map_err(|e| e.error)?;
     }
     for entry in fs::read_dir(dir)? {

@@ -35,26 +35,28 @@ pub struct File {
 pub fn emit(model: &InfraModel) -> Result<Vec<File>, EmitError> {
     let mut files: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
 
+    // Keys are inserted in sorted order throughout, so no re-sorting pass is needed
+    // whether or not serde_json preserves insertion order.
     let mut terraform = Map::new();
-    terraform.insert("required_version".into(), TERRAFORM_VERSION.into());
-    terraform.insert(
-        "required_providers".into(),
-        serde_json::json!({"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}}),
-    );
     if let Some(b) = &model.backend {
         terraform.insert(
             "backend".into(),
             serde_json::json!({"s3": {
-                "bucket": b.bucket, "key": b.key, "region": b.region,
-                "dynamodb_table": b.dynamodb_table, "encrypt": true
+                "bucket": b.bucket, "dynamodb_table": b.dynamodb_table, "encrypt": true,
+                "key": b.key, "region": b.region
             }}),
         );
     }
+    terraform.insert(
+        "required_providers".into(),
+        serde_json::json!({"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}}),
+    );
+    terraform.insert("required_version".into(), TERRAFORM_VERSION.into());
     file(&mut files, "versions").insert("terraform".into(), Json::Object(terraform));
     file(&mut files, "provider").insert("provider".into(), serde_json::json!({"aws": {"region": model.region}}));
 
     for r in model.resources.values() {
-        let mut body = Map::new();
+        let mut body: BTreeMap<String, Json> = BTreeMap::new();
         for (k, v) in &r.attrs {
             body.insert(k.clone(), value(v).map_err(|attr| EmitError::Unknown { address: r.address.to_string(), attr: format!("{k}{attr}") })?);
         }
@@ -62,11 +64,9 @@ pub fn emit(model: &InfraModel) -> Result<Vec<File>, EmitError> {
             body.insert("depends_on".into(), r.depends_on.iter().map(|a| Json::from(a.as_str())).collect());
         }
         if !r.ignore_changes.is_empty() {
-            body.insert(
-                "lifecycle".into(),
-                serde_json::json!({"ignore_changes": r.ignore_changes}),
-            );
+            body.insert("lifecycle".into(), serde_json::json!({"ignore_changes": r.ignore_changes}));
         }
+        let body: Map<String, Json> = body.into_iter().collect();
         let f = file(&mut files, &r.concern.file_stem());
         let resources = f.entry("resource").or_insert_with(|| Json::Object(Map::new()));
         let by_type = resources
@@ -89,12 +89,12 @@ pub fn emit(model: &InfraModel) -> Result<Vec<File>, EmitError> {
     Ok(files
         .into_iter()
         .map(|(stem, body)| {
-            let sorted = sort(Json::Object(body));
+            // "//" sorts before every other top-level key.
             let mut top = Map::new();
             top.insert("//".into(), GENERATED_MARKER.into());
-            if let Json::Object(m) = sorted {
-                top.extend(m);
-            }
+            let mut keys: Vec<(String, Json)> = body.into_iter().collect();
+            keys.sort_by(|a, b| a.0.cmp(&b.0));
+            top.extend(keys);
             let mut contents = serde_json::to_string_pretty(&Json::Object(top)).expect("JSON values serialize");
             contents.push('\n');
             File { name: format!("{stem}.tf.json"), contents }
@@ -106,20 +106,11 @@ fn file<'a>(files: &'a mut BTreeMap<String, Map<String, Json>>, stem: &str) -> &
     files.entry(stem.to_string()).or_default()
 }
 
-/// Sorts object keys recursively (serde_json keeps insertion order here).
-fn sort(v: Json) -> Json {
-    match v {
-        Json::Object(m) => {
-            let sorted: BTreeMap<String, Json> = m.into_iter().map(|(k, v)| (k, sort(v))).collect();
-            Json::Object(sorted.into_iter().collect())
-        }
-        Json::Array(a) => Json::Array(a.into_iter().map(sort).collect()),
-        other => other,
-    }
-}
-
 /// Escapes a literal so Terraform's template engine leaves it alone.
 pub fn escape_template(s: &str) -> String {
+    if !s.contains('{') {
+        return s.to_string();
+    }
     s.replace("${", "$${").replace("%{", "%%{")
 }
 
@@ -137,6 +128,7 @@ fn value(v: &Value) -> Result<Json, String> {
         Value::List(items) => Json::Array(
             items.iter().enumerate().map(|(i, x)| value(x).map_err(|p| format!("[{i}]{p}"))).collect::<Result<_, _>>()?,
         ),
+        // Model maps are BTreeMaps, so keys arrive sorted.
         Value::Map(m) => {
             let mut out = Map::new();
             for (k, x) in m {
@@ -156,7 +148,7 @@ fn value(v: &Value) -> Result<Json, String> {
         ),
         // A JSON document attribute: render the inner value (strings already
         // escaped, references as interpolations) and encode it as one string.
-        Value::Json(inner) => Json::String(serde_json::to_string(&sort(value(inner)?)).expect("JSON values serialize")),
+        Value::Json(inner) => Json::String(serde_json::to_string(&value(inner)?).expect("JSON values serialize")),
         Value::Unknown => return Err(String::new()),
     })
 }

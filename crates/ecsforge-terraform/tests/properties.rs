@@ -128,6 +128,29 @@ fn emit_all(models: &[InfraModel]) -> Vec<Vec<ecsforge_terraform::File>> {
     models.iter().map(|m| ecsforge_terraform::emit(m).expect("synthesized models emit")).collect()
 }
 
+/// Every object's keys are in sorted order, including JSON documents embedded
+/// as strings (policies, container definitions): diffs of generated files stay stable.
+fn assert_sorted(v: &serde_json::Value, at: &str) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let keys: Vec<&String> = m.keys().collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            assert_eq!(keys, sorted, "keys not sorted at {at}");
+            for (k, x) in m {
+                assert_sorted(x, &format!("{at}.{k}"));
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| assert_sorted(x, &format!("{at}[{i}]"))),
+        serde_json::Value::String(s) if s.starts_with('{') || s.starts_with('[') => {
+            if let Ok(inner) = serde_json::from_str::<serde_json::Value>(s) {
+                assert_sorted(&inner, &format!("{at}(json)"));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// AWS names that must be unique per type, with their length limits.
 const NAMED: [(&str, &str, usize); 9] = [
     ("aws_security_group", "name", 255),
@@ -195,6 +218,12 @@ proptest! {
         prop_assert_eq!(a.len(), spec.envs.len());
         for m in &a {
             check_model(&spec, m);
+        }
+        for files in emit_all(&a) {
+            for f in files {
+                let v: serde_json::Value = serde_json::from_str(&f.contents).expect("valid JSON");
+                assert_sorted(&v, &f.name);
+            }
         }
         // Across environments of one manifest, roots must not collide in one account.
         let mut repo_names: BTreeMap<String, String> = BTreeMap::new();

@@ -170,11 +170,13 @@ impl Cx {
         let mut out = Vec::new();
         for (k, v) in entries {
             let Data::Str(key) = &k.data else { continue };
-            let value = match &v.data {
-                Data::Str(s) => s.clone(),
-                Data::Int(i) => i.to_string(),
-                Data::Bool(b) => b.to_string(),
-                Data::Float(f) => f.to_string(),
+            let value = match (&v.data, &v.raw) {
+                (Data::Str(s), _) => s.clone(),
+                // Unquoted numbers and booleans keep their source text.
+                (Data::Int(_) | Data::Bool(_) | Data::Float(_), Some(raw)) => raw.clone(),
+                (Data::Int(i), None) => i.to_string(),
+                (Data::Bool(b), None) => b.to_string(),
+                (Data::Float(f), None) => f.to_string(),
                 _ => {
                     self.type_err(v, "a string");
                     continue;
@@ -587,7 +589,7 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
         ["vpc_cidr", "egress", "log_retention_days", "fargate_spot_percent", "deletion_protection", "alb", "services"];
     let empty;
     let node = if matches!(node.data, Data::Null) {
-        empty = Node { loc: node.loc.clone(), data: Data::Map(Vec::new()) };
+        empty = Node { raw: None, loc: node.loc.clone(), data: Data::Map(Vec::new()) };
         &empty
     } else {
         node

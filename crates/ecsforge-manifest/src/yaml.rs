@@ -11,6 +11,9 @@ use crate::schema::Loc;
 pub(crate) struct Node {
     pub loc: Loc,
     pub data: Data,
+    /// The source text of a plain (unquoted) number or boolean, so a value
+    /// wanted as a string keeps what was written (`1.50`, not `1.5`).
+    pub raw: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -85,6 +88,7 @@ pub(crate) fn pointer_token(s: &str) -> String {
 
 /// Parses one YAML document.
 pub(crate) fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
+    let src = text;
     let offsets = Offsets::new(text);
     let docs = match MarkedYaml::load_from_str(text) {
         Ok(d) => d,
@@ -98,8 +102,8 @@ pub(crate) fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                 col: m.col() as u32 + 1,
                 pointer: String::new(),
             };
-            return Err(vec![Diagnostic::new(format!("invalid YAML: {}", e.info()), l, "here")
-                .help("fix the YAML syntax at this position")]);
+            return Err(vec![Diagnostic::new(format!("invalid yaml: {}", e.info()), l, "here")
+                .help("fix the YAML syntax here; the parser may only notice a problem (an unclosed bracket or quote, a tab) on the line after it")]);
         }
     };
     match docs.len() {
@@ -111,7 +115,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
         .help("start from examples/ecr-private/ecsforge.yaml")]),
         1 => {
             let mut diags = Vec::new();
-            let node = convert(&docs[0], &offsets, "", &mut diags);
+            let node = convert(&docs[0], src, &offsets, "", &mut diags);
             if diags.is_empty() { Ok(node) } else { Err(diags) }
         }
         n => {
@@ -122,7 +126,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
     }
 }
 
-fn convert(y: &MarkedYaml<'_>, offsets: &Offsets, pointer: &str, diags: &mut Vec<Diagnostic>) -> Node {
+fn convert(y: &MarkedYaml<'_>, src: &str, offsets: &Offsets, pointer: &str, diags: &mut Vec<Diagnostic>) -> Node {
     let l = loc(offsets, &y.span.start, &y.span.end, pointer);
     let data = match &y.data {
         YamlData::Value(s) => match s {
@@ -137,13 +141,13 @@ fn convert(y: &MarkedYaml<'_>, offsets: &Offsets, pointer: &str, diags: &mut Vec
             items
                 .iter()
                 .enumerate()
-                .map(|(i, it)| convert(it, offsets, &format!("{pointer}/{i}"), diags))
+                .map(|(i, it)| convert(it, src, offsets, &format!("{pointer}/{i}"), diags))
                 .collect(),
         ),
         YamlData::Mapping(m) => {
             let mut entries = Vec::with_capacity(m.len());
             for (k, v) in m.iter() {
-                let key = convert(k, offsets, pointer, diags);
+                let key = convert(k, src, offsets, pointer, diags);
                 let key_text = match &key.data {
                     Data::Str(s) => s.clone(),
                     Data::Int(i) => i.to_string(),
@@ -158,22 +162,22 @@ fn convert(y: &MarkedYaml<'_>, offsets: &Offsets, pointer: &str, diags: &mut Vec
                     }
                 };
                 let child_ptr = format!("{pointer}/{}", pointer_token(&key_text));
-                let value = convert(v, offsets, &child_ptr, diags);
-                let key = Node { loc: Loc { pointer: child_ptr, ..key.loc }, data: Data::Str(key_text) };
+                let value = convert(v, src, offsets, &child_ptr, diags);
+                let key = Node { loc: Loc { pointer: child_ptr, ..key.loc }, data: Data::Str(key_text), raw: None };
                 entries.push((key, value));
             }
             Data::Map(entries)
         }
         YamlData::Tagged(tag, _) => {
             diags.push(
-                Diagnostic::new(format!("YAML tag `!{}` is not supported in the manifest", tag.suffix), l.clone(), "this tag")
+                Diagnostic::new(format!("yaml tag `!{}` is not supported in the manifest", tag.suffix), l.clone(), "this tag")
                     .help("remove the tag; manifest values are plain YAML"),
             );
             Data::Null
         }
         YamlData::Alias(_) => {
             diags.push(
-                Diagnostic::new("YAML aliases are not supported in the manifest", l.clone(), "this alias")
+                Diagnostic::new("yaml aliases are not supported in the manifest", l.clone(), "this alias")
                     .help("write the value out in full"),
             );
             Data::Null
@@ -183,5 +187,9 @@ fn convert(y: &MarkedYaml<'_>, offsets: &Offsets, pointer: &str, diags: &mut Vec
             Data::Null
         }
     };
-    Node { loc: l, data }
+    let raw = match data {
+        Data::Bool(_) | Data::Int(_) | Data::Float(_) => src.get(l.start..l.end).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        _ => None,
+    };
+    Node { loc: l, data, raw }
 }

@@ -163,3 +163,18 @@ cases! {
     port_env_mismatch,
     many_errors,
 }
+
+#[test]
+fn unquoted_numbers_in_string_maps_keep_their_source_text() {
+    let text = fixture("fixtures/valid.yaml").replacen(
+        "    port: 8000\n",
+        "    port: 8000\n    environment:\n      RATIO: 1.50\n      OCTAL: 010\n      FLAG: true\n",
+        1,
+    );
+    assert!(text.contains("RATIO"), "fixture changed: no `port: 8000` line");
+    let m = ecsforge_manifest::load("valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    let env = &m.services.iter().find(|s| !s.environment.is_empty()).expect("a service with environment").environment;
+    assert_eq!(env["RATIO"], "1.50");
+    assert_eq!(env["OCTAL"], "010");
+    assert_eq!(env["FLAG"], "true");
+}

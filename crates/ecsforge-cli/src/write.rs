@@ -23,7 +23,9 @@ pub fn root(dir: &Path, files: &[File]) -> std::io::Result<()> {
     }
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
         if !name.ends_with(".tf.json") || files.iter().any(|f| f.name == name) {
             continue;
         }

@@ -52,9 +52,17 @@ fn synth_writes_each_environment_and_is_idempotent() {
     assert!(first.iter().any(|(p, _)| p.ends_with("prod/network.tf.json")));
 
     // A stale generated file is removed; the user's own files survive.
-    fs::write(out.join("develop/service_gone.tf.json"), format!("{{\"//\": \"{}\"}}", ecsforge_terraform::GENERATED_MARKER)).unwrap();
+    fs::write(
+        out.join("develop/service_gone.tf.json"),
+        format!("{{\"//\": \"{}\"}}", ecsforge_terraform::GENERATED_MARKER),
+    )
+    .unwrap();
     fs::write(out.join("develop/zz_my_override.tf.json"), "{}").unwrap();
-    ecsforge().args(["synth", "examples/ecr-private/ecsforge.yaml", "--env", "develop", "-o"]).arg(&out).assert().success();
+    ecsforge()
+        .args(["synth", "examples/ecr-private/ecsforge.yaml", "--env", "develop", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
     assert!(!out.join("develop/service_gone.tf.json").exists());
     assert!(out.join("develop/zz_my_override.tf.json").exists());
     fs::remove_file(out.join("develop/zz_my_override.tf.json")).unwrap();
@@ -67,19 +75,11 @@ fn invalid_manifest_exits_2_names_the_location_and_writes_nothing() {
     let manifest = tmp.path().join("ecsforge.yaml");
     fs::write(&manifest, BROKEN).unwrap();
     let out = tmp.path().join("out");
-    ecsforge()
-        .arg("synth")
-        .arg(&manifest)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(
-            predicate::str::contains("runtime must be 'nodejs' or 'python'")
-                .and(predicate::str::contains("ecsforge.yaml:10:14"))
-                .and(predicate::str::contains("nothing was written")),
-        );
+    ecsforge().arg("synth").arg(&manifest).arg("-o").arg(&out).assert().code(2).stdout("").stderr(
+        predicate::str::contains("runtime must be 'nodejs' or 'python'")
+            .and(predicate::str::contains("ecsforge.yaml:10:14"))
+            .and(predicate::str::contains("nothing was written")),
+    );
     assert!(!out.exists(), "no output directory on error");
 }
 
@@ -115,11 +115,9 @@ fn undeclared_environment_is_an_error() {
 
 #[test]
 fn missing_manifest_file_is_an_error_with_a_hint() {
-    ecsforge()
-        .args(["validate", "no/such/ecsforge.yaml"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("cannot read manifest no/such/ecsforge.yaml").and(predicate::str::contains("hint")));
+    ecsforge().args(["validate", "no/such/ecsforge.yaml"]).assert().code(2).stderr(
+        predicate::str::contains("cannot read manifest no/such/ecsforge.yaml").and(predicate::str::contains("hint")),
+    );
 }
 
 #[test]

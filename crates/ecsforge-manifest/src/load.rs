@@ -12,7 +12,8 @@ use crate::yaml::{Data, Node};
 
 pub(crate) const MSG_SERVICE_TYPE: &str = "service_type must be 'public' or 'internal'";
 pub(crate) const MSG_RUNTIME: &str = "runtime must be 'nodejs' or 'python'";
-pub(crate) const MSG_CPU_MEMORY: &str = "Invalid CPU/memory combination for Fargate. See AWS documentation for valid values";
+pub(crate) const MSG_CPU_MEMORY: &str =
+    "Invalid CPU/memory combination for Fargate. See AWS documentation for valid values";
 pub(crate) const MSG_ENVIRONMENT: &str = "environment must be one of: develop, test, qa, prod";
 
 const LOG_RETENTION_VALUES: [u32; 22] =
@@ -39,12 +40,16 @@ impl<'n> Fields<'n> {
         let v = self.opt(key);
         if v.is_none() {
             cx.diags.push(
-                Diagnostic::new(format!("Missing required variable: {key}"), point(&self.node.loc), if self.what.starts_with("the ") {
-                    format!("{} has no `{key}`", self.what)
-                } else {
-                    format!("this {} has no `{key}`", self.what)
-                })
-                    .help(format!("add `{key}:` here; docs/manifest.md lists every field")),
+                Diagnostic::new(
+                    format!("Missing required variable: {key}"),
+                    point(&self.node.loc),
+                    if self.what.starts_with("the ") {
+                        format!("{} has no `{key}`", self.what)
+                    } else {
+                        format!("this {} has no `{key}`", self.what)
+                    },
+                )
+                .help(format!("add `{key}:` here; docs/manifest.md lists every field")),
             );
         }
         v
@@ -82,7 +87,11 @@ impl Cx {
     }
 
     fn type_err(&mut self, node: &Node, expected: &str) {
-        self.err(format!("expected {expected}, found {}", node.data.describe()), &node.loc, format!("expected {expected}"));
+        self.err(
+            format!("expected {expected}, found {}", node.data.describe()),
+            &node.loc,
+            format!("expected {expected}"),
+        );
     }
 
     fn fields<'n>(&mut self, node: &'n Node, what: &'static str, allowed: &[&str]) -> Option<Fields<'n>> {
@@ -121,8 +130,15 @@ impl Cx {
             Data::Int(i) if *i >= min as i64 && *i as u64 <= max => Some(*i as u64),
             Data::Int(i) => {
                 // Name the key when there is one: `port 80 is out of range`.
-                let key = node.loc.pointer.rsplit('/').next().filter(|k| !k.is_empty() && !k.bytes().all(|c| c.is_ascii_digit()));
-                let what = key.map(|k| format!("{} {i}", k.replace("~1", "/").replace("~0", "~"))).unwrap_or_else(|| i.to_string());
+                let key = node
+                    .loc
+                    .pointer
+                    .rsplit('/')
+                    .next()
+                    .filter(|k| !k.is_empty() && !k.bytes().all(|c| c.is_ascii_digit()));
+                let what = key
+                    .map(|k| format!("{} {i}", k.replace("~1", "/").replace("~0", "~")))
+                    .unwrap_or_else(|| i.to_string());
                 self.err(format!("{what} is out of range; expected {min} to {max}"), &node.loc, "out of range");
                 None
             }
@@ -188,7 +204,13 @@ impl Cx {
     }
 
     /// An enum-like string with a fixed message for bad values.
-    fn choice<T>(&mut self, node: &Node, parse: impl Fn(&str) -> Option<T>, names: &[&str], message: &str) -> Option<T> {
+    fn choice<T>(
+        &mut self,
+        node: &Node,
+        parse: impl Fn(&str) -> Option<T>,
+        names: &[&str],
+        message: &str,
+    ) -> Option<T> {
         let s = self.string(node)?;
         match parse(&s) {
             Some(v) => Some(v),
@@ -222,7 +244,8 @@ impl Cx {
 
     fn check_pattern(&mut self, s: &Spanned<String>, ok: bool, what: &str, help: &str) -> bool {
         if !ok {
-            self.err(format!("`{}` is not a valid {what}", s.value), &s.loc, format!("invalid {what}")).help = Some(help.into());
+            self.err(format!("`{}` is not a valid {what}", s.value), &s.loc, format!("invalid {what}")).help =
+                Some(help.into());
         }
         ok
     }
@@ -270,18 +293,34 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 10] =
-        ["project", "region", "account_id", "tags", "state", "network", "kafka", "security", "environments", "services"];
+    const TOP: [&str; 10] = [
+        "project",
+        "region",
+        "account_id",
+        "tags",
+        "state",
+        "network",
+        "kafka",
+        "security",
+        "environments",
+        "services",
+    ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
-        cx.err("the manifest is empty", &root.loc, "no settings here").help = Some("start from examples/ecr-private/ecsforge.yaml".into());
+        cx.err("the manifest is empty", &root.loc, "no settings here").help =
+            Some("start from examples/ecr-private/ecsforge.yaml".into());
         return None;
     }
     let f = cx.fields(root, "the manifest", &TOP)?;
 
     let project = f.req(cx, "project").and_then(|n| cx.string(n));
     if let Some(p) = &project {
-        cx.check_pattern(p, is_name(p, 3, 20), "project name", "3-20 lowercase letters, digits and hyphens, starting with a letter");
+        cx.check_pattern(
+            p,
+            is_name(p, 3, 20),
+            "project name",
+            "3-20 lowercase letters, digits and hyphens, starting with a letter",
+        );
     }
     let region = f.req(cx, "region").and_then(|n| cx.string(n));
     if let Some(r) = &region {
@@ -295,7 +334,9 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         cx.check_pattern(a, is_account_id(a), "AWS account id", "12 digits, quoted: \"123456789012\"");
     }
     let tags = f.req(cx, "tags").map(|n| tags(cx, n, f.key_loc("tags").unwrap_or(&n.loc))).unwrap_or_default();
-    let state = f.req(cx, "state").and_then(|n| state(cx, n, project.as_ref().map(|p| p.value.as_str()), region.as_ref().map(|r| r.value.as_str())));
+    let state = f.req(cx, "state").and_then(|n| {
+        state(cx, n, project.as_ref().map(|p| p.value.as_str()), region.as_ref().map(|r| r.value.as_str()))
+    });
     let kafka = f.opt("kafka").and_then(|n| kafka(cx, n));
     let security = f.opt("security").map(|n| security(cx, n)).unwrap_or_default();
     let services_node = f.req(cx, "services");
@@ -357,8 +398,9 @@ fn tags(cx: &mut Cx, node: &Node, key_loc: &Loc) -> BTreeMap<String, String> {
             } else {
                 format!("tag `{}` is set by ecsforge", k.value)
             };
-            cx.err(message, &k.loc, "remove this tag").help =
-                Some("ecsforge adds Environment=<env>, ManagedBy=ecsforge and Project=<project> to every resource".into());
+            cx.err(message, &k.loc, "remove this tag").help = Some(
+                "ecsforge adds Environment=<env>, ManagedBy=ecsforge and Project=<project> to every resource".into(),
+            );
             continue;
         }
         if REQUIRED_TAGS.contains(&k.as_str()) && v.trim().is_empty() {
@@ -368,15 +410,19 @@ fn tags(cx: &mut Cx, node: &Node, key_loc: &Loc) -> BTreeMap<String, String> {
             continue;
         }
         if k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
-            cx.err(format!("tag `{}` is not allowed", k.value), &k.loc, "keys are at most 128 characters, values 256, and `aws:` is reserved");
+            cx.err(
+                format!("tag `{}` is not allowed", k.value),
+                &k.loc,
+                "keys are at most 128 characters, values 256, and `aws:` is reserved",
+            );
             continue;
         }
         out.insert(k.value, v.value);
     }
     for required in REQUIRED_TAGS {
         if !out.contains_key(required) {
-            cx.err(format!("Missing required variable: {required}"), key_loc, format!("`tags` has no `{required}`")).help =
-                Some("Owner, CostCenter and Compliance are mandatory tags (doc 003 §Compliance)".into());
+            cx.err(format!("Missing required variable: {required}"), key_loc, format!("`tags` has no `{required}`"))
+                .help = Some("Owner, CostCenter and Compliance are mandatory tags (doc 003 §Compliance)".into());
         }
     }
     out
@@ -430,7 +476,9 @@ fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
     }
     let sg = f.req(cx, "security_group_id").and_then(|n| cx.string(n));
     if let Some(s) = &sg {
-        let ok = s.strip_prefix("sg-").is_some_and(|h| (8..=17).contains(&h.len()) && h.bytes().all(|c| c.is_ascii_hexdigit()));
+        let ok = s
+            .strip_prefix("sg-")
+            .is_some_and(|h| (8..=17).contains(&h.len()) && h.bytes().all(|c| c.is_ascii_hexdigit()));
         cx.check_pattern(s, ok, "security group id", "write it like sg-0123456789abcdef0");
     }
     Some(Kafka {
@@ -442,7 +490,9 @@ fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
 }
 
 fn security(cx: &mut Cx, node: &Node) -> Security {
-    let Some(f) = cx.fields(node, "the `security` section", &["secrets_kms_key_arns"]) else { return Security::default() };
+    let Some(f) = cx.fields(node, "the `security` section", &["secrets_kms_key_arns"]) else {
+        return Security::default();
+    };
     let keys = f.opt("secrets_kms_key_arns").map(|n| cx.strings(n)).unwrap_or_default();
     for k in &keys {
         let resource = k.splitn(6, ':').nth(5).unwrap_or("");
@@ -465,17 +515,28 @@ struct NetworkBase {
 }
 
 fn network(cx: &mut Cx, node: &Node, region: Option<&str>) -> Option<(Network, NetworkBase)> {
-    let f = cx.fields(node, "the `network` section", &["availability_zones", "vpc_cidr", "egress", "extra_endpoints"])?;
+    let f =
+        cx.fields(node, "the `network` section", &["availability_zones", "vpc_cidr", "egress", "extra_endpoints"])?;
     let azs_node = f.req(cx, "availability_zones");
     let azs = azs_node.map(|n| cx.strings(n)).unwrap_or_default();
-    if let Some(n) = azs_node {
-        if matches!(n.data, Data::Seq(_)) {
-            if azs.len() < 2 {
-                cx.err(format!("at least 2 availability zones are required, found {}", azs.len()), &n.loc, "add another AZ").help =
-                    Some("a single AZ gives no redundancy; Fargate services and the ALB need subnets in two or more AZs".into());
-            } else if azs.len() > MAX_AZS {
-                cx.err(format!("at most {MAX_AZS} availability zones are supported, found {}", azs.len()), &n.loc, "too many AZs");
-            }
+    if let Some(n) = azs_node
+        && matches!(n.data, Data::Seq(_))
+    {
+        if azs.len() < 2 {
+            cx.err(
+                format!("at least 2 availability zones are required, found {}", azs.len()),
+                &n.loc,
+                "add another AZ",
+            )
+            .help = Some(
+                "a single AZ gives no redundancy; Fargate services and the ALB need subnets in two or more AZs".into(),
+            );
+        } else if azs.len() > MAX_AZS {
+            cx.err(
+                format!("at most {MAX_AZS} availability zones are supported, found {}", azs.len()),
+                &n.loc,
+                "too many AZs",
+            );
         }
     }
     let mut seen = BTreeSet::new();
@@ -483,10 +544,12 @@ fn network(cx: &mut Cx, node: &Node, region: Option<&str>) -> Option<(Network, N
         if !seen.insert(az.value.clone()) {
             cx.err(format!("availability zone `{}` is listed twice", az.value), &az.loc, "duplicate");
         } else if let Some(r) = region {
-            let ok = az.strip_prefix(r).is_some_and(|suffix| !suffix.is_empty() && suffix.bytes().all(|c| c.is_ascii_lowercase()));
+            let ok = az
+                .strip_prefix(r)
+                .is_some_and(|suffix| !suffix.is_empty() && suffix.bytes().all(|c| c.is_ascii_lowercase()));
             if !ok {
-                cx.err(format!("availability zone `{}` is not in region {r}", az.value), &az.loc, "wrong region").help =
-                    Some(format!("use zones such as {r}a, {r}b"));
+                cx.err(format!("availability zone `{}` is not in region {r}", az.value), &az.loc, "wrong region")
+                    .help = Some(format!("use zones such as {r}a, {r}b"));
             }
         }
     }
@@ -497,11 +560,16 @@ fn network(cx: &mut Cx, node: &Node, region: Option<&str>) -> Option<(Network, N
     let egress = f.opt("egress").and_then(|n| egress(cx, n));
     let mut extra = Vec::new();
     for e in f.opt("extra_endpoints").map(|n| cx.strings(n)).unwrap_or_default() {
-        let ok = !e.is_empty() && e.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
+        let ok =
+            !e.is_empty() && e.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
         if cx.check_pattern(&e, ok, "endpoint service name", "use the short service name, e.g. sts or ssm") {
             if e.value == "s3" || e.value == "dynamodb" {
-                cx.err(format!("`{}` is a gateway endpoint, not an interface endpoint", e.value), &e.loc, "not an interface endpoint")
-                    .help = Some("the S3 gateway endpoint is always created; remove it here".into());
+                cx.err(
+                    format!("`{}` is a gateway endpoint, not an interface endpoint", e.value),
+                    &e.loc,
+                    "not an interface endpoint",
+                )
+                .help = Some("the S3 gateway endpoint is always created; remove it here".into());
             } else if extra.iter().any(|x: &Spanned<String>| x.value == e.value) {
                 cx.err(format!("endpoint `{}` is listed twice", e.value), &e.loc, "duplicate");
             } else {
@@ -525,13 +593,17 @@ fn egress(cx: &mut Cx, node: &Node) -> Option<Egress> {
 
 fn check_vpc_cidr(cx: &mut Cx, c: &Spanned<Ipv4Net>) {
     if !(16..=22).contains(&c.prefix_len()) {
-        cx.err(format!("vpc_cidr {} is a /{}; expected /16 to /22", c.value, c.prefix_len()), &c.loc, "wrong size").help =
-            Some("subnets are 1/16 of the VPC, so /22 gives /26 subnets; AWS allows VPCs of /16 to /28".into());
+        cx.err(format!("vpc_cidr {} is a /{}; expected /16 to /22", c.value, c.prefix_len()), &c.loc, "wrong size")
+            .help = Some("subnets are 1/16 of the VPC, so /22 gives /26 subnets; AWS allows VPCs of /16 to /28".into());
     }
     let private = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
     if !private.iter().any(|p| p.parse::<Ipv4Net>().expect("static").contains(&c.value)) {
-        cx.err(format!("vpc_cidr {} is not a private (RFC 1918 or 100.64.0.0/10) range", c.value), &c.loc, "public address range")
-            .help = Some("use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16".into());
+        cx.err(
+            format!("vpc_cidr {} is not a private (RFC 1918 or 100.64.0.0/10) range", c.value),
+            &c.loc,
+            "public address range",
+        )
+        .help = Some("use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16".into());
     }
 }
 
@@ -541,7 +613,8 @@ fn environments(cx: &mut Cx, node: &Node, ecx: &EnvContext) -> BTreeMap<Env, Env
         return BTreeMap::new();
     };
     if entries.is_empty() {
-        cx.err("no environments are declared", &node.loc, "empty").help = Some("declare at least one of: develop, test, qa, prod".into());
+        cx.err("no environments are declared", &node.loc, "empty").help =
+            Some("declare at least one of: develop, test, qa, prod".into());
     }
     let mut out = BTreeMap::new();
     for (k, v) in entries {
@@ -563,8 +636,11 @@ fn environments(cx: &mut Cx, node: &Node, ecx: &EnvContext) -> BTreeMap<Env, Env
         for (env, other) in out.iter().filter(|(e, _)| !e.is_prod()) {
             let (a, b) = (prod.vpc_cidr.value, other.vpc_cidr.value);
             if a.contains(&b.network()) || b.contains(&a.network()) {
-                cx.err(format!("prod vpc_cidr {a} overlaps {env}'s {b}"), &prod.vpc_cidr.loc, "overlapping range").help =
-                    Some(format!("give prod its own range, e.g. `vpc_cidr: {}` under environments.prod", Env::Prod.default_cidr()));
+                cx.err(format!("prod vpc_cidr {a} overlaps {env}'s {b}"), &prod.vpc_cidr.loc, "overlapping range")
+                    .help = Some(format!(
+                    "give prod its own range, e.g. `vpc_cidr: {}` under environments.prod",
+                    Env::Prod.default_cidr()
+                ));
             }
         }
     }
@@ -620,8 +696,8 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
                     None
                 }
                 Some(d) if env.is_prod() && d < 90 => {
-                    cx.err(format!("prod log retention is {d} days; it must be at least 90"), &n.loc, "too short").help =
-                        Some("doc 003 property 9 requires 90 days or more in production".into());
+                    cx.err(format!("prod log retention is {d} days; it must be at least 90"), &n.loc, "too short")
+                        .help = Some("doc 003 property 9 requires 90 days or more in production".into());
                     None
                 }
                 v => v,
@@ -646,12 +722,14 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
     };
     let mut alb_allowed_cidrs = vec![Ipv4Net::default()];
     let mut certificate_arn = None;
-    if let Some(alb) = f.opt("alb").and_then(|n| cx.fields(n, "the `alb` section", &["allowed_cidrs", "certificate_arn"])) {
+    if let Some(alb) =
+        f.opt("alb").and_then(|n| cx.fields(n, "the `alb` section", &["allowed_cidrs", "certificate_arn"]))
+    {
         if let Some(n) = alb.opt("allowed_cidrs") {
             alb_allowed_cidrs = cx.seq(n).iter().filter_map(|c| cx.cidr(c)).map(|c| c.value).collect();
             if matches!(&n.data, Data::Seq(items) if items.is_empty()) {
-                cx.err("alb.allowed_cidrs is empty, so nobody could reach the load balancer", &n.loc, "empty list").help =
-                    Some("list the client ranges, or remove the key for 0.0.0.0/0".into());
+                cx.err("alb.allowed_cidrs is empty, so nobody could reach the load balancer", &n.loc, "empty list")
+                    .help = Some("list the client ranges, or remove the key for 0.0.0.0/0".into());
             }
         }
         if let Some(c) = alb.opt("certificate_arn").and_then(|n| cx.string(n)) {
@@ -662,11 +740,18 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
                 && parts[1].starts_with("aws")
                 && parts[2] == "acm"
                 && parts[5].strip_prefix("certificate/").is_some_and(|id| !id.is_empty());
-            if cx.check_pattern(&c, ok, "ACM certificate ARN", "write arn:aws:acm:<region>:<account>:certificate/<id>") {
+            if cx.check_pattern(&c, ok, "ACM certificate ARN", "write arn:aws:acm:<region>:<account>:certificate/<id>")
+            {
                 // An ALB can only use a certificate from its own region and account.
                 if let Some(r) = region.filter(|r| *r != parts[3]) {
-                    cx.err(format!("the certificate is in region `{}`, but the load balancer is in `{r}`", parts[3]), &c.loc, "wrong region")
-                        .help = Some(format!("an ALB uses ACM certificates from its own region only; request or import the certificate in {r}"));
+                    cx.err(
+                        format!("the certificate is in region `{}`, but the load balancer is in `{r}`", parts[3]),
+                        &c.loc,
+                        "wrong region",
+                    )
+                    .help = Some(format!(
+                        "an ALB uses ACM certificates from its own region only; request or import the certificate in {r}"
+                    ));
                 } else if let Some(a) = account.filter(|a| *a != parts[4]) {
                     cx.err(format!("the certificate belongs to account {}, but the load balancer is in account {a}", parts[4]), &c.loc, "wrong account")
                         .help = Some("an ALB uses ACM certificates from its own account only; request or import the certificate there".into());
@@ -679,13 +764,19 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
     // A certificate_arn that is present but invalid is reported above; `null`
     // counts as absent. A non-mapping `alb` already has a type error.
     let cert_given = f.opt("alb").is_some_and(|a| match &a.data {
-        Data::Map(e) => e.iter().any(|(k, v)| matches!(&k.data, Data::Str(s) if s == "certificate_arn") && !matches!(v.data, Data::Null)),
+        Data::Map(e) => e
+            .iter()
+            .any(|(k, v)| matches!(&k.data, Data::Str(s) if s == "certificate_arn") && !matches!(v.data, Data::Null)),
         _ => true,
     });
     if has_public && !cert_given {
         let loc = f.key_loc("alb").unwrap_or(&key.loc).clone();
-        cx.err("Missing required variable: certificate_arn", &loc, format!("environment `{env}` has public services but no alb.certificate_arn"))
-            .help = Some("the HTTPS listener needs an ACM certificate: add alb.certificate_arn".into());
+        cx.err(
+            "Missing required variable: certificate_arn",
+            &loc,
+            format!("environment `{env}` has public services but no alb.certificate_arn"),
+        )
+        .help = Some("the HTTPS listener needs an ACM certificate: add alb.certificate_arn".into());
     }
     let mut overrides = BTreeMap::new();
     if let Some(n) = f.opt("services") {
@@ -701,8 +792,12 @@ fn environment(cx: &mut Cx, env: Env, key: &Node, node: &Node, ecx: &EnvContext)
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "overrides must name a service declared under `services`".into(),
                     };
-                    cx.err(format!("unknown service `{name}` in environments.{env}.services"), &k.loc, "no such service").help =
-                        Some(hint);
+                    cx.err(
+                        format!("unknown service `{name}` in environments.{env}.services"),
+                        &k.loc,
+                        "no such service",
+                    )
+                    .help = Some(hint);
                     continue;
                 };
                 if matches!(v.data, Data::Null) {
@@ -753,7 +848,11 @@ fn service_override(cx: &mut Cx, node: &Node, svc: &Service) -> Option<ServiceOv
     let desired = o.desired_count.unwrap_or(svc.desired_count);
     // An override of desired_count without bounds moves default bounds with it.
     let min = o.autoscaling_min.unwrap_or(if o.desired_count.is_some() { desired } else { svc.autoscaling.min });
-    let max = o.autoscaling_max.unwrap_or(if o.desired_count.is_some() { svc.autoscaling.max.max(desired * 3) } else { svc.autoscaling.max });
+    let max = o.autoscaling_max.unwrap_or(if o.desired_count.is_some() {
+        svc.autoscaling.max.max(desired * 3)
+    } else {
+        svc.autoscaling.max
+    });
     // Bounds the override does not touch were checked on the service already.
     if let Some(n) = f.opt("autoscaling").or(f.opt("desired_count")) {
         check_bounds(cx, min, desired, max, &n.loc);
@@ -789,7 +888,9 @@ fn check_image_tag(cx: &mut Cx, tag: &Spanned<String>) {
 
 /// The `name` of every service entry that has a string name.
 fn declared_names(node: &Node) -> BTreeSet<String> {
-    let Data::Seq(items) = &node.data else { return BTreeSet::new() };
+    let Data::Seq(items) = &node.data else {
+        return BTreeSet::new();
+    };
     items
         .iter()
         .filter_map(|item| match &item.data {
@@ -870,7 +971,8 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     // `service_type` (003's variable name) is accepted as an alias of `type`.
     let type_node = match (f.opt("type"), f.opt("service_type")) {
         (Some(t), Some(_)) => {
-            cx.err("both `type` and `service_type` are set", &t.loc, "pick one").help = Some("remove `service_type`".into());
+            cx.err("both `type` and `service_type` are set", &t.loc, "pick one").help =
+                Some("remove `service_type`".into());
             Some(t)
         }
         (Some(t), None) | (None, Some(t)) => Some(t),
@@ -891,22 +993,27 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     let port = f.req(cx, "port").and_then(|n| {
         let p = cx.uint(n, 1024, 65535);
         if matches!(n.data, Data::Int(i) if (0..1024).contains(&i)) {
-            cx.last_help("ports below 1024 are privileged (the container would have to run as root); listen on e.g. 8080");
+            cx.last_help(
+                "ports below 1024 are privileged (the container would have to run as root); listen on e.g. 8080",
+            );
         }
         p.map(|p| p as u16)
     });
     let cpu = f.opt("cpu").map(|n| cx.uint(n, 0, u32::MAX as u64).map(|v| v as u32)).unwrap_or(Some(256));
     let memory = f.opt("memory").map(|n| cx.uint(n, 0, u32::MAX as u64).map(|v| v as u32)).unwrap_or(Some(512));
-    if let (Some(c), Some(m)) = (cpu, memory) {
-        if !fargate::is_valid(c, m) {
-            let at = f.opt("cpu").or(f.opt("memory")).map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone());
-            cx.err(MSG_CPU_MEMORY, &at, format!("cpu {c} with memory {m}")).help = Some(fargate::describe(c));
-        }
+    if let (Some(c), Some(m)) = (cpu, memory)
+        && !fargate::is_valid(c, m)
+    {
+        let at = f.opt("cpu").or(f.opt("memory")).map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone());
+        cx.err(MSG_CPU_MEMORY, &at, format!("cpu {c} with memory {m}")).help = Some(fargate::describe(c));
     }
     let desired_count = f.opt("desired_count").map(|n| cx.uint(n, 1, 10_000).map(|v| v as u32)).unwrap_or(Some(1));
     let mut autoscaling = Autoscaling { min: 0, max: 0, cpu_target: 70, memory_target: 75 };
     let (mut min, mut max) = (None, None);
-    if let Some(a) = f.opt("autoscaling").and_then(|n| cx.fields(n, "the `autoscaling` section", &["min", "max", "cpu_target", "memory_target"])) {
+    if let Some(a) = f
+        .opt("autoscaling")
+        .and_then(|n| cx.fields(n, "the `autoscaling` section", &["min", "max", "cpu_target", "memory_target"]))
+    {
         min = cx.u32_in(a.opt("min"), 1, 10_000);
         max = cx.u32_in(a.opt("max"), 1, 10_000);
         if let Some(n) = a.opt("cpu_target") {
@@ -919,7 +1026,13 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     if let Some(d) = desired_count {
         autoscaling.min = min.unwrap_or(d);
         autoscaling.max = max.unwrap_or(d * 3).max(if max.is_none() { autoscaling.min } else { 0 });
-        check_bounds(cx, autoscaling.min, d, autoscaling.max, f.opt("autoscaling").map(|n| &n.loc).unwrap_or(&node.loc));
+        check_bounds(
+            cx,
+            autoscaling.min,
+            d,
+            autoscaling.max,
+            f.opt("autoscaling").map(|n| &n.loc).unwrap_or(&node.loc),
+        );
     }
     let is_public = service_type == Some(ServiceType::Public);
     let health_check_path = if is_public {
@@ -929,7 +1042,9 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         }
         n.and_then(|n| cx.string(n))
     } else {
-        f.opt("health_check_path").and_then(|n| cx.string(n)).or_else(|| Some(Spanned::new("/health".into(), Loc::default())))
+        f.opt("health_check_path")
+            .and_then(|n| cx.string(n))
+            .or_else(|| Some(Spanned::new("/health".into(), Loc::default())))
     };
     if let Some(h) = &health_check_path {
         let ok = h.starts_with('/') && h.len() <= 1024 && !h.contains(char::is_whitespace);
@@ -938,8 +1053,12 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     let routing = match (f.opt("routing"), service_type) {
         (Some(_), Some(ServiceType::Internal)) => {
             let at = f.key_loc("routing").expect("set");
-            cx.err("internal services are not routed by the ALB; remove `routing`", at, "routing on an internal service").help =
-                Some("make the service `type: public`, or drop `routing`".into());
+            cx.err(
+                "internal services are not routed by the ALB; remove `routing`",
+                at,
+                "routing on an internal service",
+            )
+            .help = Some("make the service `type: public`, or drop `routing`".into());
             None
         }
         (Some(n), _) => routing(cx, n),
@@ -957,8 +1076,8 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     if let Some(n) = f.opt("environment") {
         for (k, v) in cx.string_map(n) {
             if !is_env_var_name(&k) {
-                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name").help =
-                    Some("use upper-case letters, digits and underscores, e.g. LOG_LEVEL".into());
+                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name")
+                    .help = Some("use upper-case letters, digits and underscores, e.g. LOG_LEVEL".into());
             } else if k.value == "KAFKA_BROKERS" {
                 cx.err("`KAFKA_BROKERS` is set by ecsforge from `kafka.brokers`", &k.loc, "reserved name").help =
                     Some("set `kafka: true` on the service instead".into());
@@ -977,21 +1096,25 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     if let Some(n) = f.opt("secrets") {
         for (k, v) in cx.string_map(n) {
             if !is_env_var_name(&k) {
-                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name").help =
-                    Some("use upper-case letters, digits and underscores, e.g. DB_PASSWORD".into());
+                cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name")
+                    .help = Some("use upper-case letters, digits and underscores, e.g. DB_PASSWORD".into());
                 continue;
             }
             // Variables ecsforge sets in `environment`; a secret of the same name would clash.
             let set_by_ecsforge = match k.value.as_str() {
                 "KAFKA_BROKERS" => Some("from `kafka.brokers` when the service sets `kafka: true`"),
                 "PORT" => Some("from `port`"),
-                "NODE_ENV" if runtime == Some(Runtime::Nodejs) => Some("to `production` for nodejs services; override it under `environment`"),
-                "PYTHONUNBUFFERED" if runtime == Some(Runtime::Python) => Some("to `1` for python services; override it under `environment`"),
+                "NODE_ENV" if runtime == Some(Runtime::Nodejs) => {
+                    Some("to `production` for nodejs services; override it under `environment`")
+                }
+                "PYTHONUNBUFFERED" if runtime == Some(Runtime::Python) => {
+                    Some("to `1` for python services; override it under `environment`")
+                }
                 _ => None,
             };
             if let Some(how) = set_by_ecsforge {
-                cx.err(format!("`{}` is set by ecsforge and cannot be a secret", k.value), &k.loc, "reserved name").help =
-                    Some(format!("ecsforge sets {} {how}", k.value));
+                cx.err(format!("`{}` is set by ecsforge and cannot be a secret", k.value), &k.loc, "reserved name")
+                    .help = Some(format!("ecsforge sets {} {how}", k.value));
                 continue;
             }
             if environment.contains_key(&k.value) {
@@ -1026,8 +1149,12 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     let allow_from = f.opt("allow_from").map(|n| cx.strings(n)).unwrap_or_default();
     if is_public && !allow_from.is_empty() {
         let n = f.opt("allow_from").expect("set");
-        cx.err("public services accept traffic only from the ALB; remove `allow_from`", &n.loc, "allow_from on a public service").help =
-            Some("peers reach a public service through the ALB".into());
+        cx.err(
+            "public services accept traffic only from the ALB; remove `allow_from`",
+            &n.loc,
+            "allow_from on a public service",
+        )
+        .help = Some("peers reach a public service through the ALB".into());
     } else {
         let mut seen = BTreeSet::new();
         for peer in &allow_from {
@@ -1043,13 +1170,18 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
                     Some(x) => format!("did you mean `{x}`?"),
                     None => "allow_from must name services declared under `services`".into(),
                 };
-                cx.err(format!("`{this}` allows traffic from unknown service `{}`", peer.value), &peer.loc, "unknown service").help =
-                    Some(hint);
+                cx.err(
+                    format!("`{this}` allows traffic from unknown service `{}`", peer.value),
+                    &peer.loc,
+                    "unknown service",
+                )
+                .help = Some(hint);
             }
         }
     }
     let read_only = f.opt("read_only_root_filesystem").map(|n| cx.boolean(n)).unwrap_or(Some(true));
-    let image_tag = f.opt("image_tag").and_then(|n| cx.string(n)).unwrap_or_else(|| Spanned::new("initial".into(), Loc::default()));
+    let image_tag =
+        f.opt("image_tag").and_then(|n| cx.string(n)).unwrap_or_else(|| Spanned::new("initial".into(), Loc::default()));
     check_image_tag(cx, &image_tag);
 
     Some(Service {
@@ -1082,11 +1214,13 @@ fn secret_ref(cx: &mut Cx, v: &Spanned<String>) -> Option<SecretRef> {
     if v.starts_with("arn:") {
         // arn:<partition>:<service>:<region>:<account>:<resource...>
         let parts: Vec<&str> = v.split(':').collect();
-        let head_ok = parts.len() >= 6
-            && parts[1].starts_with("aws")
-            && !parts[3].is_empty()
-            && is_account_id(parts[4]);
-        if head_ok && parts[2] == "secretsmanager" && parts[5] == "secret" && parts.get(6).is_some_and(|n| !n.is_empty()) {
+        let head_ok =
+            parts.len() >= 6 && parts[1].starts_with("aws") && !parts[3].is_empty() && is_account_id(parts[4]);
+        if head_ok
+            && parts[2] == "secretsmanager"
+            && parts[5] == "secret"
+            && parts.get(6).is_some_and(|n| !n.is_empty())
+        {
             // Secret names cannot contain `:`; more parts are ECS's
             // `:<json-key>:<version-stage>:<version-id>` selector.
             if parts.len() == 7 {
@@ -1094,17 +1228,25 @@ fn secret_ref(cx: &mut Cx, v: &Spanned<String>) -> Option<SecretRef> {
             }
             let suffix = parts[7..].join(":");
             let (message, field) = match parts[7] {
-                "" => (format!("secret ARN has a version selector `:{suffix}`; ecsforge does not support it yet"), String::new()),
+                "" => (
+                    format!("secret ARN has a version selector `:{suffix}`; ecsforge does not support it yet"),
+                    String::new(),
+                ),
                 k => (
                     format!("secret ARN selects the JSON key `{k}`; ecsforge does not support JSON-key references yet"),
                     format!(" and read the `{k}` field from its JSON in the application"),
                 ),
             };
-            cx.err(message, &v.loc, "JSON-key reference").help =
-                Some(format!("reference the whole secret (drop `:{suffix}`){field}, or store the value in a secret of its own"));
+            cx.err(message, &v.loc, "JSON-key reference").help = Some(format!(
+                "reference the whole secret (drop `:{suffix}`){field}, or store the value in a secret of its own"
+            ));
             return None;
         }
-        if head_ok && parts[2] == "ssm" && parts.len() == 6 && parts[5].strip_prefix("parameter/").is_some_and(|n| !n.is_empty()) {
+        if head_ok
+            && parts[2] == "ssm"
+            && parts.len() == 6
+            && parts[5].strip_prefix("parameter/").is_some_and(|n| !n.is_empty())
+        {
             return Some(SecretRef::SsmParameterArn(v.value.clone()));
         }
         cx.err(format!("`{}` is not a valid Secrets Manager secret ARN or SSM parameter ARN", v.value), &v.loc, "unsupported ARN").help =
@@ -1140,8 +1282,12 @@ fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
     }
     if paths.len() + hosts.len() > 5 {
         let at = f.opt("paths").or(f.opt("hosts")).map(|n| &n.loc).unwrap_or(&node.loc);
-        cx.err(format!("routing has {} values; an ALB rule allows at most 5", paths.len() + hosts.len()), at, "too many conditions").help =
-            Some("cover several paths with one wildcard pattern, e.g. /orders/*".into());
+        cx.err(
+            format!("routing has {} values; an ALB rule allows at most 5", paths.len() + hosts.len()),
+            at,
+            "too many conditions",
+        )
+        .help = Some("cover several paths with one wildcard pattern, e.g. /orders/*".into());
     }
     let priority = f.opt("priority").and_then(|n| cx.uint(n, 1, 50_000)).map(|p| p as u32);
     Some(Routing {
@@ -1154,7 +1300,9 @@ fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
 /// The key and value of `key` in a mapping node.
 fn entry<'n>(node: &'n Node, key: &str) -> Option<(&'n Node, &'n Node)> {
     match &node.data {
-        Data::Map(entries) => entries.iter().find(|(k, _)| matches!(&k.data, Data::Str(s) if s == key)).map(|(k, v)| (k, v)),
+        Data::Map(entries) => {
+            entries.iter().find(|(k, _)| matches!(&k.data, Data::Str(s) if s == key)).map(|(k, v)| (k, v))
+        }
         _ => None,
     }
 }
@@ -1170,7 +1318,9 @@ struct Routes {
 /// Route (host, path) pairs and explicit priorities must be unique across
 /// services; `item` is the service's node, for locations.
 fn check_routes(cx: &mut Cx, item: &Node, s: &Service, seen: &mut Routes) {
-    let (Some(r), Some((rkey, rnode))) = (&s.routing, entry(item, "routing")) else { return };
+    let (Some(r), Some((rkey, rnode))) = (&s.routing, entry(item, "routing")) else {
+        return;
+    };
     let svc = s.name.as_str();
     // The valid values of routing.<list>, with their locations, duplicates reported.
     let mut values = |list: &str, valid: &[String]| -> Vec<(String, Loc)> {
@@ -1182,7 +1332,8 @@ fn check_routes(cx: &mut Cx, item: &Node, s: &Service, seen: &mut Routes) {
                     continue;
                 }
                 if out.iter().any(|(x, _)| x == v) {
-                    cx.err(format!("`{v}` is listed twice in routing.{list}"), &n.loc, "duplicate").help = Some("remove the second entry".into());
+                    cx.err(format!("`{v}` is listed twice in routing.{list}"), &n.loc, "duplicate").help =
+                        Some("remove the second entry".into());
                 } else {
                     out.push((v.clone(), n.loc.clone()));
                 }
@@ -1207,8 +1358,10 @@ fn check_routes(cx: &mut Cx, item: &Node, s: &Service, seen: &mut Routes) {
                         (h, "/*") => (format!("host `{h}` on any path"), hloc),
                         (h, p) => (format!("host `{h}` path `{p}`"), ploc),
                     };
-                    cx.err(format!("`{svc}` routes {what}, which `{other}` already routes"), loc, "duplicate route").help =
-                        Some(format!("`{other}` claims it on line {line}; each host and path pair must belong to one service"));
+                    cx.err(format!("`{svc}` routes {what}, which `{other}` already routes"), loc, "duplicate route")
+                        .help = Some(format!(
+                        "`{other}` claims it on line {line}; each host and path pair must belong to one service"
+                    ));
                 }
                 Some(_) => {}
                 None => {
@@ -1220,8 +1373,14 @@ fn check_routes(cx: &mut Cx, item: &Node, s: &Service, seen: &mut Routes) {
     }
     if let (Some(p), Some((_, pnode))) = (r.priority, entry(rnode, "priority")) {
         if let Some((other, line)) = seen.priorities.get(&p) {
-            cx.err(format!("listener rule priority {p} of `{svc}` is already used by `{other}`"), &pnode.loc, "duplicate priority").help =
-                Some(format!("`{other}` sets it on line {line}; pick another number, or remove `priority` to have one derived"));
+            cx.err(
+                format!("listener rule priority {p} of `{svc}` is already used by `{other}`"),
+                &pnode.loc,
+                "duplicate priority",
+            )
+            .help = Some(format!(
+                "`{other}` sets it on line {line}; pick another number, or remove `priority` to have one derived"
+            ));
         } else {
             seen.priorities.insert(p, (svc.to_string(), pnode.loc.line));
         }

@@ -72,13 +72,7 @@ impl Offsets {
 fn loc(offsets: &Offsets, span_start: &saphyr::Marker, span_end: &saphyr::Marker, pointer: &str) -> Loc {
     let start = offsets.byte(span_start.index());
     let end = offsets.byte(span_end.index()).max(start);
-    Loc {
-        start,
-        end,
-        line: span_start.line() as u32,
-        col: span_start.col() as u32 + 1,
-        pointer: pointer.to_string(),
-    }
+    Loc { start, end, line: span_start.line() as u32, col: span_start.col() as u32 + 1, pointer: pointer.to_string() }
 }
 
 /// Escapes one JSON-pointer token (RFC 6901).
@@ -95,24 +89,20 @@ pub(crate) fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
         Err(e) => {
             let m = e.marker();
             let at = offsets.byte(m.index());
-            let l = Loc {
-                start: at,
-                end: at,
-                line: m.line() as u32,
-                col: m.col() as u32 + 1,
-                pointer: String::new(),
-            };
+            let l = Loc { start: at, end: at, line: m.line() as u32, col: m.col() as u32 + 1, pointer: String::new() };
             return Err(vec![Diagnostic::new(format!("invalid yaml: {}", e.info()), l, "here")
                 .help("fix the YAML syntax here; the parser may only notice a problem (an unclosed bracket or quote, a tab) on the line after it")]);
         }
     };
     match docs.len() {
-        0 => Err(vec![Diagnostic::new(
-            "the manifest is empty",
-            Loc { line: 1, col: 1, ..Loc::default() },
-            "no YAML document here",
-        )
-        .help("start from examples/ecr-private/ecsforge.yaml")]),
+        0 => Err(vec![
+            Diagnostic::new(
+                "the manifest is empty",
+                Loc { line: 1, col: 1, ..Loc::default() },
+                "no YAML document here",
+            )
+            .help("start from examples/ecr-private/ecsforge.yaml"),
+        ]),
         1 => {
             let mut diags = Vec::new();
             let node = convert(&docs[0], src, &offsets, "", &mut diags);
@@ -120,8 +110,14 @@ pub(crate) fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
         }
         n => {
             let l = loc(&offsets, &docs[1].span.start, &docs[1].span.end, "");
-            Err(vec![Diagnostic::new(format!("the manifest holds {n} YAML documents; expected one"), l, "second document starts here")
-                .help("remove the `---` separator and merge the documents")])
+            Err(vec![
+                Diagnostic::new(
+                    format!("the manifest holds {n} YAML documents; expected one"),
+                    l,
+                    "second document starts here",
+                )
+                .help("remove the `---` separator and merge the documents"),
+            ])
         }
     }
 }
@@ -170,8 +166,12 @@ fn convert(y: &MarkedYaml<'_>, src: &str, offsets: &Offsets, pointer: &str, diag
         }
         YamlData::Tagged(tag, _) => {
             diags.push(
-                Diagnostic::new(format!("yaml tag `!{}` is not supported in the manifest", tag.suffix), l.clone(), "this tag")
-                    .help("remove the tag; manifest values are plain YAML"),
+                Diagnostic::new(
+                    format!("yaml tag `!{}` is not supported in the manifest", tag.suffix),
+                    l.clone(),
+                    "this tag",
+                )
+                .help("remove the tag; manifest values are plain YAML"),
             );
             Data::Null
         }
@@ -188,7 +188,9 @@ fn convert(y: &MarkedYaml<'_>, src: &str, offsets: &Offsets, pointer: &str, diag
         }
     };
     let raw = match data {
-        Data::Bool(_) | Data::Int(_) | Data::Float(_) => src.get(l.start..l.end).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        Data::Bool(_) | Data::Int(_) | Data::Float(_) => {
+            src.get(l.start..l.end).map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+        }
         _ => None,
     };
     Node { loc: l, data, raw }

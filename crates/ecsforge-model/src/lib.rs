@@ -25,7 +25,6 @@ use std::fmt;
 pub mod kind;
 pub mod value;
 
-
 pub use kind::Kind;
 pub use value::{Reference, Value};
 
@@ -275,8 +274,7 @@ mod tests {
         let mut m = InfraModel::default();
         let vpc = Resource::new(Kind::Vpc, "main", Concern::Network, Provenance::default());
         let vpc_id = vpc.attr("id");
-        let subnet = Resource::new(Kind::Subnet, "a", Concern::Network, Provenance::default())
-            .with("vpc_id", vpc_id);
+        let subnet = Resource::new(Kind::Subnet, "a", Concern::Network, Provenance::default()).with("vpc_id", vpc_id);
         m.insert(subnet).unwrap();
         let errs = m.check_references().unwrap_err();
         assert_eq!(

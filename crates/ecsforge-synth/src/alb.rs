@@ -69,7 +69,10 @@ pub(crate) fn build(cx: &mut Cx, net: &Net) -> Alb {
 
     // Access-log bucket. ELB log delivery supports SSE-S3 only (not SSE-KMS).
     let bucket_name = crate::aws_name(&[&prefix, "alb-logs", cx.account()], 63);
-    let bucket = cx.res(Kind::S3Bucket, "alb_logs", c.clone(), p.clone()).with("bucket", bucket_name.as_str()).with("force_destroy", false);
+    let bucket = cx
+        .res(Kind::S3Bucket, "alb_logs", c.clone(), p.clone())
+        .with("bucket", bucket_name.as_str())
+        .with("force_destroy", false);
     let bucket = cx.add(bucket, Some(&bucket_name));
     let versioning = cx
         .res(Kind::S3BucketVersioning, "alb_logs", c.clone(), p.clone())
@@ -78,7 +81,10 @@ pub(crate) fn build(cx: &mut Cx, net: &Net) -> Alb {
     cx.add(versioning, None);
     let sse = cx.res(Kind::S3BucketEncryption, "alb_logs", c.clone(), p.clone()).with("bucket", r(&bucket, "id")).with(
         "rule",
-        Value::block([("apply_server_side_encryption_by_default", Value::block([("sse_algorithm", Value::from("AES256"))]))]),
+        Value::block([(
+            "apply_server_side_encryption_by_default",
+            Value::block([("sse_algorithm", Value::from("AES256"))]),
+        )]),
     );
     cx.add(sse, None);
     let pab = cx
@@ -103,14 +109,21 @@ pub(crate) fn build(cx: &mut Cx, net: &Net) -> Alb {
         principals.push(("AWS", Value::from(format!("arn:aws:iam::{acct}:root"))));
     }
     let bucket_policy = policy::document(vec![
-        policy::with(policy::allow("ElbLogDelivery", &["s3:PutObject"], vec![logs_arn]), "Principal", Value::map(principals)),
+        policy::with(
+            policy::allow("ElbLogDelivery", &["s3:PutObject"], vec![logs_arn]),
+            "Principal",
+            Value::map(principals),
+        ),
         policy::with(
             policy::with(
                 policy::statement(
                     "DenyInsecureTransport",
                     "Deny",
                     &["s3:*"],
-                    vec![r(&bucket, "arn"), Value::Template(vec![crate::network::ref_part(&bucket, "arn"), crate::network::lit("/*")])],
+                    vec![
+                        r(&bucket, "arn"),
+                        Value::Template(vec![crate::network::ref_part(&bucket, "arn"), crate::network::lit("/*")]),
+                    ],
                 ),
                 "Principal",
                 Value::from("*"),
@@ -119,7 +132,10 @@ pub(crate) fn build(cx: &mut Cx, net: &Net) -> Alb {
             Value::map([("Bool", Value::map([("aws:SecureTransport", Value::from("false"))]))]),
         ),
     ]);
-    let bp = cx.res(Kind::S3BucketPolicy, "alb_logs", c.clone(), p.clone()).with("bucket", r(&bucket, "id")).with("policy", bucket_policy);
+    let bp = cx
+        .res(Kind::S3BucketPolicy, "alb_logs", c.clone(), p.clone())
+        .with("bucket", r(&bucket, "id"))
+        .with("policy", bucket_policy);
     let bp = cx.add(bp, None);
 
     let lb_name = crate::aws_name(&[&prefix], 32);
@@ -135,7 +151,11 @@ pub(crate) fn build(cx: &mut Cx, net: &Net) -> Alb {
         .with("enable_deletion_protection", cx.env.deletion_protection)
         .with(
             "access_logs",
-            Value::block([("bucket", r(&bucket, "id")), ("prefix", Value::from("alb")), ("enabled", Value::from(true))]),
+            Value::block([
+                ("bucket", r(&bucket, "id")),
+                ("prefix", Value::from("alb")),
+                ("enabled", Value::from(true)),
+            ]),
         );
     // ELB checks it can write to the bucket when logging is switched on.
     lb.depends_on.push(bp);

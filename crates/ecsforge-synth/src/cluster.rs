@@ -15,7 +15,11 @@ pub(crate) struct Cluster {
 pub(crate) fn strategy(cx: &Cx) -> Value {
     let spot = cx.env.fargate_spot_percent;
     let item = |cp: &str, weight: u32, base: u32| {
-        Value::map([("capacity_provider", Value::from(cp)), ("weight", Value::from(weight)), ("base", Value::from(base))])
+        Value::map([
+            ("capacity_provider", Value::from(cp)),
+            ("weight", Value::from(weight)),
+            ("base", Value::from(base)),
+        ])
     };
     match spot {
         0 => Value::List(vec![item("FARGATE", 1, 0)]),

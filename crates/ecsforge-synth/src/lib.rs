@@ -49,7 +49,8 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
     let cluster = cluster::build(&mut cx, &keys);
     let endpoints_sg = network::endpoints_sg(&mut cx, &net);
     let alb = if m.has_public_services() { Some(alb::build(&mut cx, &net)) } else { None };
-    let shared = service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
+    let shared =
+        service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
     let service_sgs = service::build_all(&mut cx, &shared);
     network::endpoints(&mut cx, &net, &endpoints_sg, &service_sgs);
     cx.finish()

@@ -41,7 +41,8 @@ pub(crate) fn build(cx: &mut Cx) -> Net {
     let net_concern = Concern::Network;
     let cidr = cx.env.vpc_cidr.value;
     let vpc_prov = cx.prov(&cx.env.vpc_cidr.loc);
-    let vpc = cx.res(Kind::Vpc, "main", net_concern.clone(), vpc_prov)
+    let vpc = cx
+        .res(Kind::Vpc, "main", net_concern.clone(), vpc_prov)
         .with("cidr_block", cidr.to_string())
         .with("enable_dns_support", true)
         .with("enable_dns_hostnames", true);
@@ -86,7 +87,9 @@ pub(crate) fn build(cx: &mut Cx) -> Net {
             .with("availability_zone", az.as_str())
             .with("map_public_ip_on_launch", false);
         let private = cx.add(private, Some(&format!("{name}-private-{sfx}")));
-        let rt = cx.res(Kind::RouteTable, &format!("private_{sfx}"), net_concern.clone(), az_prov.clone()).with("vpc_id", r(&vpc, "id"));
+        let rt = cx
+            .res(Kind::RouteTable, &format!("private_{sfx}"), net_concern.clone(), az_prov.clone())
+            .with("vpc_id", r(&vpc, "id"));
         let rt = cx.add(rt, Some(&format!("{name}-private-{sfx}")));
         let assoc = cx
             .res(Kind::RouteTableAssociation, &format!("private_{sfx}"), net_concern.clone(), az_prov.clone())
@@ -122,7 +125,8 @@ pub(crate) fn build(cx: &mut Cx) -> Net {
     }
 
     // The default security group loses all its rules when Terraform adopts it.
-    let dsg = cx.res(Kind::DefaultSecurityGroup, "default", net_concern.clone(), p.clone()).with("vpc_id", r(&vpc, "id"));
+    let dsg =
+        cx.res(Kind::DefaultSecurityGroup, "default", net_concern.clone(), p.clone()).with("vpc_id", r(&vpc, "id"));
     cx.add(dsg, Some(&format!("{name}-default-unused")));
 
     flow_logs(cx, &vpc);
@@ -235,12 +239,20 @@ pub(crate) fn endpoints(cx: &mut Cx, net: &Net, sg: &Address, task_sgs: &[(Strin
     let region = cx.region().to_string();
     let s3_policy = policy::document(vec![
         policy::with(
-            policy::allow("EcrImageLayers", &["s3:GetObject"], vec![Value::from(format!("arn:aws:s3:::prod-{region}-starport-layer-bucket/*"))]),
+            policy::allow(
+                "EcrImageLayers",
+                &["s3:GetObject"],
+                vec![Value::from(format!("arn:aws:s3:::prod-{region}-starport-layer-bucket/*"))],
+            ),
             "Principal",
             Value::from("*"),
         ),
         policy::with(
-            policy::with(policy::allow("ThisAccountBuckets", &["s3:*"], vec![Value::from("*")]), "Principal", Value::from("*")),
+            policy::with(
+                policy::allow("ThisAccountBuckets", &["s3:*"], vec![Value::from("*")]),
+                "Principal",
+                Value::from("*"),
+            ),
             "Condition",
             Value::map([("StringEquals", Value::map([("aws:ResourceAccount", Value::from(cx.account()))]))]),
         ),
@@ -256,14 +268,13 @@ pub(crate) fn endpoints(cx: &mut Cx, net: &Net, sg: &Address, task_sgs: &[(Strin
     cx.add(s3, Some(&name));
 
     for svc in interface_services(cx) {
-        let prov = cx
-            .m
-            .network
-            .extra_endpoints
-            .iter()
-            .find(|e| e.value == svc)
-            .map(|e| cx.prov(&e.loc))
-            .unwrap_or_else(|| p.clone());
+        let prov =
+            cx.m.network
+                .extra_endpoints
+                .iter()
+                .find(|e| e.value == svc)
+                .map(|e| cx.prov(&e.loc))
+                .unwrap_or_else(|| p.clone());
         let ep = cx
             .res(Kind::VpcEndpoint, &crate::tf_ident(&svc), Concern::Endpoints, prov)
             .with("vpc_id", r(&net.vpc, "id"))
@@ -279,7 +290,12 @@ pub(crate) fn endpoints(cx: &mut Cx, net: &Net, sg: &Address, task_sgs: &[(Strin
     for (svc, task_sg) in task_sgs {
         let prov = cx.m.service(svc).map(|s| cx.prov(&s.loc)).unwrap_or_else(|| p.clone());
         let rule = cx
-            .res(Kind::SecurityGroupIngressRule, &format!("endpoints_from_{}", crate::tf_ident(svc)), Concern::Endpoints, prov)
+            .res(
+                Kind::SecurityGroupIngressRule,
+                &format!("endpoints_from_{}", crate::tf_ident(svc)),
+                Concern::Endpoints,
+                prov,
+            )
             .with("security_group_id", r(sg, "id"))
             .with("referenced_security_group_id", r(task_sg, "id"))
             .with("ip_protocol", "tcp")

@@ -14,7 +14,8 @@ pub fn allow(sid: &str, actions: &[&str], resources: Vec<Value>) -> Value {
 }
 
 pub fn statement(sid: &str, effect: &str, actions: &[&str], resources: Vec<Value>) -> Value {
-    let resource = if resources.len() == 1 { resources.into_iter().next().expect("one") } else { Value::List(resources) };
+    let resource =
+        if resources.len() == 1 { resources.into_iter().next().expect("one") } else { Value::List(resources) };
     Value::map([
         ("Sid", Value::from(sid)),
         ("Effect", Value::from(effect)),
@@ -24,7 +25,11 @@ pub fn statement(sid: &str, effect: &str, actions: &[&str], resources: Vec<Value
 }
 
 fn actions_value(actions: &[&str]) -> Value {
-    if actions.len() == 1 { Value::from(actions[0]) } else { Value::List(actions.iter().map(|a| Value::from(*a)).collect()) }
+    if actions.len() == 1 {
+        Value::from(actions[0])
+    } else {
+        Value::List(actions.iter().map(|a| Value::from(*a)).collect())
+    }
 }
 
 /// Adds a key to a statement map.

@@ -20,8 +20,11 @@ pub(crate) fn build(cx: &mut Cx) -> Keys {
     let account = cx.account().to_string();
     let region = cx.region().to_string();
     let root = Value::from(format!("arn:aws:iam::{account}:root"));
-    let admin =
-        policy::with(policy::allow("AccountAdministers", &["kms:*"], vec![Value::from("*")]), "Principal", Value::map([("AWS", root)]));
+    let admin = policy::with(
+        policy::allow("AccountAdministers", &["kms:*"], vec![Value::from("*")]),
+        "Principal",
+        Value::map([("AWS", root)]),
+    );
     let logs_service = policy::with(
         policy::with(
             policy::allow(
@@ -35,10 +38,18 @@ pub(crate) fn build(cx: &mut Cx) -> Keys {
         "Condition",
         Value::map([(
             "ArnLike",
-            Value::map([("kms:EncryptionContext:aws:logs:arn", Value::from(format!("arn:aws:logs:{region}:{account}:log-group:*")))]),
+            Value::map([(
+                "kms:EncryptionContext:aws:logs:arn",
+                Value::from(format!("arn:aws:logs:{region}:{account}:log-group:*")),
+            )]),
         )]),
     );
-    let logs = key(cx, "logs", "CloudWatch Logs: service, flow and ECS Exec logs", policy::document(vec![admin.clone(), logs_service]));
+    let logs = key(
+        cx,
+        "logs",
+        "CloudWatch Logs: service, flow and ECS Exec logs",
+        policy::document(vec![admin.clone(), logs_service]),
+    );
     let ecr = key(cx, "ecr", "ECR repositories", policy::document(vec![admin]));
     Keys { logs, ecr }
 }

@@ -24,7 +24,8 @@ pub(crate) struct Shared<'a> {
 pub(crate) fn build_all(cx: &mut Cx, sh: &Shared) -> Vec<(String, Address)> {
     let m = cx.m;
     // Security groups first: peers reference each other's groups.
-    let sgs: BTreeMap<String, Address> = m.services.iter().map(|s| (s.name.value.clone(), security_group(cx, sh, s))).collect();
+    let sgs: BTreeMap<String, Address> =
+        m.services.iter().map(|s| (s.name.value.clone(), security_group(cx, sh, s))).collect();
     let priorities = listener_priorities(&m.services);
     for s in &m.services {
         let resolved = m.resolve(cx.env, s);
@@ -44,7 +45,8 @@ pub fn listener_priorities(services: &[Service]) -> BTreeMap<String, u32> {
             taken.push(p);
         }
     }
-    let mut rest: Vec<&Service> = services.iter().filter(|s| s.routing.as_ref().is_some_and(|r| r.priority.is_none())).collect();
+    let mut rest: Vec<&Service> =
+        services.iter().filter(|s| s.routing.as_ref().is_some_and(|r| r.priority.is_none())).collect();
     let literal = |p: &str| p.find(['*', '?']).unwrap_or(p.len());
     rest.sort_by_key(|s| {
         let r = s.routing.as_ref().expect("filtered");
@@ -120,90 +122,138 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     let sg = &sgs[svc];
 
     // --- Security group rules -------------------------------------------------
-    if s.service_type == ServiceType::Public {
-        if let Some(alb) = sh.alb {
-            let port = (s.port, s.port);
-            let desc = format!("{svc} port {} from the ALB", s.port);
-            rule(cx, Kind::SecurityGroupIngressRule, &c, &p, Rule {
+    if s.service_type == ServiceType::Public
+        && let Some(alb) = sh.alb
+    {
+        let port = (s.port, s.port);
+        let desc = format!("{svc} port {} from the ALB", s.port);
+        rule(
+            cx,
+            Kind::SecurityGroupIngressRule,
+            &c,
+            &p,
+            Rule {
                 sg,
                 name: format!("{id}_from_alb"),
                 port,
                 proto: "tcp",
                 peer: Peer::Sg(r(&alb.sg, "id")),
                 description: desc,
-            });
-            let desc = format!("to {svc} tasks on port {}", s.port);
-            rule(cx, Kind::SecurityGroupEgressRule, &c, &p, Rule {
+            },
+        );
+        let desc = format!("to {svc} tasks on port {}", s.port);
+        rule(
+            cx,
+            Kind::SecurityGroupEgressRule,
+            &c,
+            &p,
+            Rule {
                 sg: &alb.sg,
                 name: format!("alb_to_{id}"),
                 port,
                 proto: "tcp",
                 peer: Peer::Sg(r(sg, "id")),
                 description: desc,
-            });
-        }
+            },
+        );
     }
     for caller in &s.allow_from {
         let port = (s.port, s.port);
-        rule(cx, Kind::SecurityGroupIngressRule, &c, &p, Rule {
-            sg,
-            name: format!("{id}_from_{}", tf_ident(caller)),
-            port,
-            proto: "tcp",
-            peer: Peer::Sg(r(&sgs[caller], "id")),
-            description: format!("{svc} port {} from {caller}", s.port),
-        });
+        rule(
+            cx,
+            Kind::SecurityGroupIngressRule,
+            &c,
+            &p,
+            Rule {
+                sg,
+                name: format!("{id}_from_{}", tf_ident(caller)),
+                port,
+                proto: "tcp",
+                peer: Peer::Sg(r(&sgs[caller], "id")),
+                description: format!("{svc} port {} from {caller}", s.port),
+            },
+        );
     }
     // Egress to the services that admit this one.
     for callee in cx.m.services.iter().filter(|o| o.allow_from.iter().any(|a| a == svc)) {
-        rule(cx, Kind::SecurityGroupEgressRule, &c, &p, Rule {
-            sg,
-            name: format!("{id}_to_{}", tf_ident(&callee.name)),
-            port: (callee.port, callee.port),
-            proto: "tcp",
-            peer: Peer::Sg(r(&sgs[callee.name.as_str()], "id")),
-            description: format!("to {} on port {}", callee.name.value, callee.port),
-        });
+        rule(
+            cx,
+            Kind::SecurityGroupEgressRule,
+            &c,
+            &p,
+            Rule {
+                sg,
+                name: format!("{id}_to_{}", tf_ident(&callee.name)),
+                port: (callee.port, callee.port),
+                proto: "tcp",
+                peer: Peer::Sg(r(&sgs[callee.name.as_str()], "id")),
+                description: format!("to {} on port {}", callee.name.value, callee.port),
+            },
+        );
     }
-    rule(cx, Kind::SecurityGroupEgressRule, &c, &p, Rule {
-        sg,
-        name: format!("{id}_to_endpoints"),
-        port: (443, 443),
-        proto: "tcp",
-        peer: Peer::Sg(r(sh.endpoints_sg, "id")),
-        description: "HTTPS to interface VPC endpoints".into(),
-    });
-    rule(cx, Kind::SecurityGroupEgressRule, &c, &p, Rule {
-        sg,
-        name: format!("{id}_to_s3"),
-        port: (443, 443),
-        proto: "tcp",
-        peer: Peer::PrefixList(r(&Address::new("aws_vpc_endpoint", "s3"), "prefix_list_id")),
-        description: "HTTPS to S3 through the gateway endpoint (ECR image layers)".into(),
-    });
-    if cx.env.egress != Egress::EndpointsOnly {
-        rule(cx, Kind::SecurityGroupEgressRule, &c, &p, Rule {
+    rule(
+        cx,
+        Kind::SecurityGroupEgressRule,
+        &c,
+        &p,
+        Rule {
             sg,
-            name: format!("{id}_to_internet"),
+            name: format!("{id}_to_endpoints"),
             port: (443, 443),
             proto: "tcp",
-            peer: Peer::Cidr("0.0.0.0/0".into()),
-            description: "HTTPS to the internet through NAT".into(),
-        });
+            peer: Peer::Sg(r(sh.endpoints_sg, "id")),
+            description: "HTTPS to interface VPC endpoints".into(),
+        },
+    );
+    rule(
+        cx,
+        Kind::SecurityGroupEgressRule,
+        &c,
+        &p,
+        Rule {
+            sg,
+            name: format!("{id}_to_s3"),
+            port: (443, 443),
+            proto: "tcp",
+            peer: Peer::PrefixList(r(&Address::new("aws_vpc_endpoint", "s3"), "prefix_list_id")),
+            description: "HTTPS to S3 through the gateway endpoint (ECR image layers)".into(),
+        },
+    );
+    if cx.env.egress != Egress::EndpointsOnly {
+        rule(
+            cx,
+            Kind::SecurityGroupEgressRule,
+            &c,
+            &p,
+            Rule {
+                sg,
+                name: format!("{id}_to_internet"),
+                port: (443, 443),
+                proto: "tcp",
+                peer: Peer::Cidr("0.0.0.0/0".into()),
+                description: "HTTPS to the internet through NAT".into(),
+            },
+        );
     }
-    if s.kafka {
-        if let Some(k) = &cx.m.kafka {
-            for port in k.ports.clone() {
-                let sg_id = Value::from(k.security_group_id.as_str());
-                rule(cx, Kind::SecurityGroupEgressRule, &c, &p, Rule {
+    if s.kafka
+        && let Some(k) = &cx.m.kafka
+    {
+        for port in k.ports.clone() {
+            let sg_id = Value::from(k.security_group_id.as_str());
+            rule(
+                cx,
+                Kind::SecurityGroupEgressRule,
+                &c,
+                &p,
+                Rule {
                     sg,
                     name: format!("{id}_to_kafka_{port}"),
                     port: (port, port),
                     proto: "tcp",
                     peer: Peer::Sg(sg_id),
                     description: format!("Kafka brokers on port {port}"),
-                });
-            }
+                },
+            );
         }
     }
 
@@ -223,27 +273,42 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     let lifecycle = Value::json(Value::map([(
         "rules",
         Value::list([
-            lifecycle_rule(1, "Keep prod-* images", Value::map([
-                ("tagStatus", Value::from("tagged")),
-                ("tagPrefixList", Value::list([Value::from("prod-")])),
-                ("countType", Value::from("imageCountMoreThan")),
-                ("countNumber", Value::from(9999)),
-            ])),
-            lifecycle_rule(2, "Expire untagged images after 7 days", Value::map([
-                ("tagStatus", Value::from("untagged")),
-                ("countType", Value::from("sinceImagePushed")),
-                ("countUnit", Value::from("days")),
-                ("countNumber", Value::from(7)),
-            ])),
-            lifecycle_rule(3, "Keep the last 10 tagged images", Value::map([
-                ("tagStatus", Value::from("tagged")),
-                ("tagPatternList", Value::list([Value::from("*")])),
-                ("countType", Value::from("imageCountMoreThan")),
-                ("countNumber", Value::from(10)),
-            ])),
+            lifecycle_rule(
+                1,
+                "Keep prod-* images",
+                Value::map([
+                    ("tagStatus", Value::from("tagged")),
+                    ("tagPrefixList", Value::list([Value::from("prod-")])),
+                    ("countType", Value::from("imageCountMoreThan")),
+                    ("countNumber", Value::from(9999)),
+                ]),
+            ),
+            lifecycle_rule(
+                2,
+                "Expire untagged images after 7 days",
+                Value::map([
+                    ("tagStatus", Value::from("untagged")),
+                    ("countType", Value::from("sinceImagePushed")),
+                    ("countUnit", Value::from("days")),
+                    ("countNumber", Value::from(7)),
+                ]),
+            ),
+            lifecycle_rule(
+                3,
+                "Keep the last 10 tagged images",
+                Value::map([
+                    ("tagStatus", Value::from("tagged")),
+                    ("tagPatternList", Value::list([Value::from("*")])),
+                    ("countType", Value::from("imageCountMoreThan")),
+                    ("countNumber", Value::from(10)),
+                ]),
+            ),
         ]),
     )]));
-    let lc = cx.res(Kind::EcrLifecyclePolicy, &id, c.clone(), p.clone()).with("repository", r(&repo, "name")).with("policy", lifecycle);
+    let lc = cx
+        .res(Kind::EcrLifecyclePolicy, &id, c.clone(), p.clone())
+        .with("repository", r(&repo, "name"))
+        .with("policy", lifecycle);
     cx.add(lc, None);
 
     // --- Logs -----------------------------------------------------------------
@@ -276,10 +341,18 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     ];
     let (sm_arns, ssm_arns) = secret_arns(&s.secrets, &region, &account);
     if !sm_arns.is_empty() {
-        exec_statements.push(policy::allow("ReadSecrets", &["secretsmanager:GetSecretValue"], sm_arns.iter().map(Value::from).collect()));
+        exec_statements.push(policy::allow(
+            "ReadSecrets",
+            &["secretsmanager:GetSecretValue"],
+            sm_arns.iter().map(Value::from).collect(),
+        ));
     }
     if !ssm_arns.is_empty() {
-        exec_statements.push(policy::allow("ReadParameters", &["ssm:GetParameters"], ssm_arns.iter().map(Value::from).collect()));
+        exec_statements.push(policy::allow(
+            "ReadParameters",
+            &["ssm:GetParameters"],
+            ssm_arns.iter().map(Value::from).collect(),
+        ));
     }
     let kms_keys = &cx.m.security.secrets_kms_key_arns;
     if !s.secrets.is_empty() && !kms_keys.is_empty() {
@@ -290,7 +363,10 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
                 "StringEquals",
                 Value::map([(
                     "kms:ViaService",
-                    Value::list([Value::from(format!("secretsmanager.{region}.amazonaws.com")), Value::from(format!("ssm.{region}.amazonaws.com"))]),
+                    Value::list([
+                        Value::from(format!("secretsmanager.{region}.amazonaws.com")),
+                        Value::from(format!("ssm.{region}.amazonaws.com")),
+                    ]),
                 )]),
             )]),
         ));
@@ -311,10 +387,18 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     if !sm_arns.is_empty() || !ssm_arns.is_empty() {
         let mut st = Vec::new();
         if !sm_arns.is_empty() {
-            st.push(policy::allow("ReadOwnSecrets", &["secretsmanager:GetSecretValue"], sm_arns.iter().map(Value::from).collect()));
+            st.push(policy::allow(
+                "ReadOwnSecrets",
+                &["secretsmanager:GetSecretValue"],
+                sm_arns.iter().map(Value::from).collect(),
+            ));
         }
         if !ssm_arns.is_empty() {
-            st.push(policy::allow("ReadOwnParameters", &["ssm:GetParameters"], ssm_arns.iter().map(Value::from).collect()));
+            st.push(policy::allow(
+                "ReadOwnParameters",
+                &["ssm:GetParameters"],
+                ssm_arns.iter().map(Value::from).collect(),
+            ));
         }
         let tp = cx
             .res(Kind::IamRolePolicy, &format!("{id}_task"), c.clone(), p.clone())
@@ -342,7 +426,10 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             ("Condition", Value::map([("ArnNotEquals", Value::map([("aws:PrincipalArn", r(&exec, "arn"))]))])),
         ]),
     ]);
-    let rp = cx.res(Kind::EcrRepositoryPolicy, &id, c.clone(), p.clone()).with("repository", r(&repo, "name")).with("policy", repo_policy);
+    let rp = cx
+        .res(Kind::EcrRepositoryPolicy, &id, c.clone(), p.clone())
+        .with("repository", r(&repo, "name"))
+        .with("policy", repo_policy);
     cx.add(rp, None);
 
     // --- Task definition --------------------------------------------------------
@@ -433,7 +520,10 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .with("platform_version", "LATEST")
         .with("deployment_minimum_healthy_percent", 100)
         .with("deployment_maximum_percent", 200)
-        .with("deployment_circuit_breaker", Value::block([("enable", Value::from(true)), ("rollback", Value::from(true))]))
+        .with(
+            "deployment_circuit_breaker",
+            Value::block([("enable", Value::from(true)), ("rollback", Value::from(true))]),
+        )
         .with(
             "network_configuration",
             Value::block([
@@ -461,7 +551,12 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .with("scalable_dimension", "ecs:service:DesiredCount")
         .with(
             "resource_id",
-            Value::Template(vec![lit("service/"), ref_part(&sh.cluster.cluster, "name"), lit("/"), ref_part(&ecs, "name")]),
+            Value::Template(vec![
+                lit("service/"),
+                ref_part(&sh.cluster.cluster, "name"),
+                lit("/"),
+                ref_part(&ecs, "name"),
+            ]),
         )
         .with("min_capacity", rs.autoscaling_min)
         .with("max_capacity", rs.autoscaling_max);
@@ -483,7 +578,10 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
                     ("target_value", Value::from(value)),
                     ("scale_in_cooldown", Value::from(300)),
                     ("scale_out_cooldown", Value::from(60)),
-                    ("predefined_metric_specification", Value::block([("predefined_metric_type", Value::from(predefined))])),
+                    (
+                        "predefined_metric_specification",
+                        Value::block([("predefined_metric_type", Value::from(predefined))]),
+                    ),
                 ]),
             );
         cx.add(pol, None);
@@ -508,17 +606,25 @@ fn lifecycle_rule(priority: u32, description: &str, selection: Value) -> Value {
 
 /// IAM resource ARNs for a service's secrets: (Secrets Manager, SSM).
 /// A secret named without its 6-character suffix gets `-??????` appended.
-pub(crate) fn secret_arns(secrets: &BTreeMap<String, SecretRef>, region: &str, account: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn secret_arns(
+    secrets: &BTreeMap<String, SecretRef>,
+    region: &str,
+    account: &str,
+) -> (Vec<String>, Vec<String>) {
     let mut sm = Vec::new();
     let mut ssm = Vec::new();
     for s in secrets.values() {
         match s {
             SecretRef::SecretsManagerArn(arn) => {
                 let name = arn.rsplit_once(":secret:").map(|(_, n)| n).unwrap_or("");
-                let has_suffix = name.rsplit_once('-').is_some_and(|(_, sfx)| sfx.len() == 6 && sfx.bytes().all(|c| c.is_ascii_alphanumeric()));
+                let has_suffix = name
+                    .rsplit_once('-')
+                    .is_some_and(|(_, sfx)| sfx.len() == 6 && sfx.bytes().all(|c| c.is_ascii_alphanumeric()));
                 sm.push(if has_suffix { arn.clone() } else { format!("{arn}-??????") });
             }
-            SecretRef::SecretsManagerName(name) => sm.push(format!("arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????")),
+            SecretRef::SecretsManagerName(name) => {
+                sm.push(format!("arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????"))
+            }
             SecretRef::SsmParameterArn(arn) => ssm.push(arn.clone()),
         }
     }
@@ -554,10 +660,10 @@ fn container_definition(cx: &Cx, rs: &ResolvedService, repo: &Address, lg: &Addr
     for (k, v) in &s.environment {
         env.insert(k.clone(), v.clone());
     }
-    if s.kafka {
-        if let Some(k) = &cx.m.kafka {
-            env.insert("KAFKA_BROKERS".into(), k.brokers.join(","));
-        }
+    if s.kafka
+        && let Some(k) = &cx.m.kafka
+    {
+        env.insert("KAFKA_BROKERS".into(), k.brokers.join(","));
     }
     let environment = Value::List(
         env.into_iter().map(|(k, v)| Value::map([("name", Value::from(k)), ("value", Value::from(v))])).collect(),
@@ -576,7 +682,10 @@ fn container_definition(cx: &Cx, rs: &ResolvedService, repo: &Address, lg: &Addr
     );
     let mut c = BTreeMap::new();
     c.insert("name".to_string(), Value::from(s.name.as_str()));
-    c.insert("image".to_string(), Value::Template(vec![ref_part(repo, "repository_url"), lit(&format!(":{}", rs.image_tag))]));
+    c.insert(
+        "image".to_string(),
+        Value::Template(vec![ref_part(repo, "repository_url"), lit(&format!(":{}", rs.image_tag))]),
+    );
     c.insert("essential".to_string(), Value::from(true));
     c.insert(
         "portMappings".to_string(),
@@ -606,7 +715,13 @@ fn container_definition(cx: &Cx, rs: &ResolvedService, repo: &Address, lg: &Addr
     c.insert(
         "healthCheck".to_string(),
         Value::map([
-            ("command", Value::list([Value::from("CMD-SHELL"), Value::from(health_command(s.runtime, s.port, &s.health_check_path))])),
+            (
+                "command",
+                Value::list([
+                    Value::from("CMD-SHELL"),
+                    Value::from(health_command(s.runtime, s.port, &s.health_check_path)),
+                ]),
+            ),
             ("interval", Value::from(30)),
             ("timeout", Value::from(5)),
             ("retries", Value::from(3)),

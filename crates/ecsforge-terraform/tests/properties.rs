@@ -29,11 +29,21 @@ struct Spec {
     extra_endpoint: bool,
 }
 
-const SIZES: [(u32, u32); 8] = [(256, 512), (256, 2048), (512, 1024), (1024, 3072), (2048, 16384), (4096, 30720), (8192, 61440), (16384, 122880)];
+const SIZES: [(u32, u32); 8] =
+    [(256, 512), (256, 2048), (512, 1024), (1024, 3072), (2048, 16384), (4096, 30720), (8192, 61440), (16384, 122880)];
 const EGRESS: [&str; 3] = ["nat-per-az", "single-nat", "endpoints-only"];
 
 fn svc() -> impl Strategy<Value = Svc> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), 0..SIZES.len(), any::<bool>(), 1u32..4, proptest::collection::vec(0usize..8, 0..3), proptest::option::of(0u8..3))
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0..SIZES.len(),
+        any::<bool>(),
+        1u32..4,
+        proptest::collection::vec(0usize..8, 0..3),
+        proptest::option::of(0u8..3),
+    )
         .prop_map(|(public, python, x86, size, kafka, desired, callers, secret)| Svc {
             public,
             python,
@@ -115,7 +125,9 @@ fn render(s: &Spec) -> String {
             }
         }
         match v.secret {
-            Some(0) => y.push_str("    secrets: {DB_PASSWORD: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf\"}\n"),
+            Some(0) => y.push_str(
+                "    secrets: {DB_PASSWORD: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf\"}\n",
+            ),
             Some(1) => y.push_str("    secrets: {API_KEY: shop/api-key}\n"),
             Some(_) => y.push_str("    secrets: {TOKEN: \"arn:aws:ssm:us-east-1:123456789012:parameter/app/token\"}\n"),
             None => {}
@@ -169,7 +181,8 @@ fn check_model(spec: &Spec, m: &InfraModel) {
     for (ty, attr, max) in NAMED {
         let mut seen = BTreeSet::new();
         for r in m.resources.values().filter(|r| r.kind.terraform_type() == ty) {
-            let n = r.get(attr).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("{} has a literal {attr}", r.address));
+            let n =
+                r.get(attr).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("{} has a literal {attr}", r.address));
             assert!(n.len() <= max, "{} name `{n}` longer than {max}", r.address);
             assert!(seen.insert(n.to_string()), "duplicate {ty} name `{n}`");
         }
@@ -178,7 +191,8 @@ fn check_model(spec: &Spec, m: &InfraModel) {
     for (i, v) in spec.services.iter().enumerate() {
         let svc = name(i);
         let id = svc.replace('-', "_");
-        let count = |kind: Kind| m.of_kind(kind).filter(|r| r.concern == ecsforge_model::Concern::Service(svc.clone())).count();
+        let count =
+            |kind: Kind| m.of_kind(kind).filter(|r| r.concern == ecsforge_model::Concern::Service(svc.clone())).count();
         assert_eq!(count(Kind::EcrRepository), 1, "{svc}: one ECR repository (property 17)");
         assert_eq!(count(Kind::EcsService), 1, "{svc}: one ECS service (property 21)");
         assert_eq!(count(Kind::EcsTaskDefinition), 1, "{svc}: task definition (property 1)");

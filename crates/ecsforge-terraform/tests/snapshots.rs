@@ -21,7 +21,10 @@ fn check(name: &str, env: Env, files: &[&str]) {
         out.push_str(&format!("=== {}\n{}", f.name, f.contents));
     }
     assert!(!out.is_empty(), "no files matched {files:?}");
-    insta::assert_snapshot!(format!("{name}-{env}-{}", if files.is_empty() { "all".into() } else { files.join("+") }), out);
+    insta::assert_snapshot!(
+        format!("{name}-{env}-{}", if files.is_empty() { "all".into() } else { files.join("+") }),
+        out
+    );
 }
 
 /// Snapshots the resource inventory: every address with its concern, per environment.
@@ -29,9 +32,20 @@ fn check_inventory(name: &str) {
     let m = example(name);
     let mut out = String::new();
     for model in ecsforge_synth::synth_all(&m).expect("synth") {
-        out.push_str(&format!("## {} ({} resources, {} outputs)\n", model.environment, model.resources.len(), model.outputs.len()));
+        out.push_str(&format!(
+            "## {} ({} resources, {} outputs)\n",
+            model.environment,
+            model.resources.len(),
+            model.outputs.len()
+        ));
         for r in model.resources.values() {
-            out.push_str(&format!("{}  [{}]  {}:{}\n", r.address, r.concern.file_stem(), r.provenance.line, r.provenance.pointer));
+            out.push_str(&format!(
+                "{}  [{}]  {}:{}\n",
+                r.address,
+                r.concern.file_stem(),
+                r.provenance.line,
+                r.provenance.pointer
+            ));
         }
     }
     insta::assert_snapshot!(format!("{name}-inventory"), out);
@@ -54,7 +68,11 @@ fn twelve_services_inventory() {
 
 #[test]
 fn twelve_services_prod_platform_files() {
-    check("twelve-services", Env::Prod, &["versions.tf.json", "provider.tf.json", "network.tf.json", "cluster.tf.json", "alb.tf.json"]);
+    check(
+        "twelve-services",
+        Env::Prod,
+        &["versions.tf.json", "provider.tf.json", "network.tf.json", "cluster.tf.json", "alb.tf.json"],
+    );
 }
 
 #[test]
@@ -65,7 +83,9 @@ fn twelve_services_prod_one_public_one_internal_service() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let m = example("twelve-services");
-    let a: Vec<_> = ecsforge_synth::synth_all(&m).unwrap().iter().map(|x| ecsforge_terraform::emit(x).unwrap()).collect();
-    let b: Vec<_> = ecsforge_synth::synth_all(&m).unwrap().iter().map(|x| ecsforge_terraform::emit(x).unwrap()).collect();
+    let a: Vec<_> =
+        ecsforge_synth::synth_all(&m).unwrap().iter().map(|x| ecsforge_terraform::emit(x).unwrap()).collect();
+    let b: Vec<_> =
+        ecsforge_synth::synth_all(&m).unwrap().iter().map(|x| ecsforge_terraform::emit(x).unwrap()).collect();
     assert_eq!(a, b);
 }

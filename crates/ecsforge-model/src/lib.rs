@@ -191,6 +191,19 @@ pub struct Backend {
     pub dynamodb_table: String,
 }
 
+/// A decision not to enforce one rule on one resource, with the reason.
+/// Suppressed findings are still counted in reports, never hidden.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Suppression {
+    /// Rule code or name (`EF016` or `deployment-min-healthy`).
+    pub rule: String,
+    /// Resource address, or `*` for every resource.
+    pub resource: String,
+    /// Why; never empty (producers reject a suppression without a reason).
+    pub reason: String,
+    pub provenance: Provenance,
+}
+
 /// The whole graph for one environment.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct InfraModel {
@@ -201,6 +214,8 @@ pub struct InfraModel {
     pub backend: Option<Backend>,
     pub resources: BTreeMap<Address, Resource>,
     pub outputs: BTreeMap<String, Output>,
+    /// Suppressions declared in the input itself (CloudFormation `Metadata.ecsforge.suppress`).
+    pub suppressions: Vec<Suppression>,
 }
 
 /// Errors raised when a model is assembled.

@@ -1,0 +1,58 @@
+//! # EF022 fargate-task-size: task cpu and memory form a valid Fargate size
+//!
+//! **What it checks.** Every Fargate task definition's `cpu`/`memory` pair is
+//! in the Fargate table (256 CPU: 512–2048 MiB ... 16384 CPU: 32–120 GiB).
+//!
+//! **Why it matters.** An invalid pair is only rejected by the ECS API at
+//! apply time, after the rest of the stack has changed.
+//!
+//! **Failing example.**
+//! ```json
+//! "aws_ecs_task_definition": {"api": {"requires_compatibilities": ["FARGATE"], "cpu": "256", "memory": "4096"}}
+//! ```
+//!
+//! **Fix.** Pick a valid pair, e.g. `cpu 256` with `memory 512`, `1024` or `2048`.
+//!
+//! Doc 003 property 22. NIST CM-6. SOC-2 CC8.1.
+
+use super::prelude::*;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "EF022",
+    name: "fargate-task-size",
+    severity: Severity::Error,
+    property: Some(22),
+    nist: &["CM-6"],
+    soc2: &["CC8.1"],
+    summary: "Fargate task cpu/memory is a valid combination",
+};
+
+fn valid(cpu: i64, memory: i64) -> bool {
+    let (lo, hi, step) = match cpu {
+        256 => return [512, 1024, 2048].contains(&memory),
+        512 => (1024, 4096, 1024),
+        1024 => (2048, 8192, 1024),
+        2048 => (4096, 16384, 1024),
+        4096 => (8192, 30720, 1024),
+        8192 => (16384, 61440, 4096),
+        16384 => (32768, 122880, 8192),
+        _ => return false,
+    };
+    (lo..=hi).contains(&memory) && (memory - lo) % step == 0
+}
+
+pub fn check(m: &InfraModel, out: &mut Findings) {
+    for td in m.of_kind(Kind::EcsTaskDefinition) {
+        let fargate = blocks(td, "requires_compatibilities").iter().any(|v| v.as_str() == Some("FARGATE"));
+        if !fargate {
+            continue;
+        }
+        match (int_attr(td, "cpu"), int_attr(td, "memory")) {
+            (Some(c), Some(mem)) if !valid(c, mem) => out.report(td, format!("cpu {c} with memory {mem} is not a Fargate task size")),
+            (None, _) | (_, None) if td.get("cpu").is_none() || td.get("memory").is_none() => {
+                out.report(td, "Fargate task definitions need task-level cpu and memory")
+            }
+            _ => {}
+        }
+    }
+}

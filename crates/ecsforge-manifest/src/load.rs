@@ -293,7 +293,7 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 10] = [
+    const TOP: [&str; 11] = [
         "project",
         "region",
         "account_id",
@@ -304,6 +304,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "security",
         "environments",
         "services",
+        "suppress",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -339,6 +340,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     });
     let kafka = f.opt("kafka").and_then(|n| kafka(cx, n));
     let security = f.opt("security").map(|n| security(cx, n)).unwrap_or_default();
+    let suppressions = f.opt("suppress").map(|n| suppressions(cx, n)).unwrap_or_default();
     let services_node = f.req(cx, "services");
     // Every name under `services`, including entries that fail validation, so
     // references to a broken service are not reported a second time.
@@ -381,7 +383,31 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         security,
         environments,
         services,
+        suppressions,
     })
+}
+
+/// `suppress: [{rule, resource, reason}]`: findings accepted on purpose. A
+/// suppression without a reason is an error; `resource` defaults to every resource.
+fn suppressions(cx: &mut Cx, node: &Node) -> Vec<ManifestSuppression> {
+    let mut out = Vec::new();
+    for item in cx.seq(node) {
+        let Some(f) = cx.fields(item, "suppression", &["rule", "resource", "reason"]) else { continue };
+        let rule = f.req(cx, "rule").and_then(|n| cx.string(n));
+        let resource = f.opt("resource").and_then(|n| cx.string(n)).map(|s| s.value).unwrap_or_else(|| "*".into());
+        let reason = f.opt("reason").and_then(|n| cx.string(n)).filter(|r| !r.trim().is_empty());
+        match (rule, reason) {
+            (Some(rule), Some(reason)) => {
+                out.push(ManifestSuppression { rule: rule.value, resource, reason: reason.value, loc: item.loc.clone() })
+            }
+            (Some(rule), None) => {
+                cx.err(format!("suppression of {} has no reason", rule.value), &item.loc, "no reason").help =
+                    Some("add `reason:` saying why this finding is accepted; reviewers read it".into());
+            }
+            (None, _) => {}
+        }
+    }
+    out
 }
 
 /// Tags ecsforge sets itself on every resource (see the synth crate).

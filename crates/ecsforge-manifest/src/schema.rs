@@ -203,6 +203,19 @@ pub struct Manifest {
     /// The environments the manifest declares, in promotion order.
     pub environments: BTreeMap<Env, Environment>,
     pub services: Vec<Service>,
+    /// Findings accepted on purpose (`suppress:`), each with its reason.
+    pub suppressions: Vec<ManifestSuppression>,
+}
+
+/// One `suppress:` entry of the manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManifestSuppression {
+    /// Rule code or name.
+    pub rule: String,
+    /// Resource address, or `*`.
+    pub resource: String,
+    pub reason: String,
+    pub loc: Loc,
 }
 
 #[derive(Clone, Debug, PartialEq)]

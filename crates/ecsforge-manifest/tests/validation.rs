@@ -178,3 +178,18 @@ fn unquoted_numbers_in_string_maps_keep_their_source_text() {
     assert_eq!(env["OCTAL"], "010");
     assert_eq!(env["FLAG"], "true");
 }
+
+#[test]
+fn suppression_without_reason() {
+    check("suppression_without_reason");
+}
+
+#[test]
+fn suppressions_are_read_with_their_reason() {
+    let text = fixture("fixtures/valid.yaml") + "suppress:\n  - rule: EF016\n    reason: batch jobs may restart\n";
+    let m = load("valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    assert_eq!(m.suppressions.len(), 1);
+    assert_eq!(m.suppressions[0].rule, "EF016");
+    assert_eq!(m.suppressions[0].resource, "*");
+    assert_eq!(m.suppressions[0].reason, "batch jobs may restart");
+}

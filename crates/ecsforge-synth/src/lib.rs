@@ -53,6 +53,15 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
         service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
     let service_sgs = service::build_all(&mut cx, &shared);
     network::endpoints(&mut cx, &net, &endpoints_sg, &service_sgs);
+    for s in &m.suppressions {
+        let provenance = cx.prov(&s.loc);
+        cx.model.suppressions.push(ecsforge_model::Suppression {
+            rule: s.rule.clone(),
+            resource: s.resource.clone(),
+            reason: s.reason.clone(),
+            provenance,
+        });
+    }
     cx.finish()
 }
 

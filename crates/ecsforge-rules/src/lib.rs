@@ -10,9 +10,11 @@
 
 use ecsforge_model::{Address, InfraModel, Provenance, Resource};
 
+pub mod cross;
 mod rules;
 pub mod view;
 
+pub use cross::{CROSS_REGISTRY, CrossRule, check_environments};
 pub use rules::REGISTRY;
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
@@ -69,19 +71,39 @@ pub struct Rule {
 impl Rule {
     /// The rule's documentation: its file's leading `//!` lines.
     pub fn doc(&self) -> String {
-        let mut out = String::new();
-        for line in self.source.lines().take_while(|l| l.starts_with("//!") || l.trim().is_empty()) {
-            let text = line.strip_prefix("//!").unwrap_or("");
-            out.push_str(text.strip_prefix(' ').unwrap_or(text));
-            out.push('\n');
-        }
-        out.trim_end().to_string() + "\n"
+        doc_of(self.source)
     }
 }
 
-/// Finds a rule by code or name.
+/// The leading `//!` block of a rule file.
+pub fn doc_of(source: &str) -> String {
+    let mut out = String::new();
+    for line in source.lines().take_while(|l| l.starts_with("//!") || l.trim().is_empty()) {
+        let text = line.strip_prefix("//!").unwrap_or("");
+        out.push_str(text.strip_prefix(' ').unwrap_or(text));
+        out.push('\n');
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+/// Finds a single-environment rule by code or name.
 pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
     REGISTRY.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code_or_name) || r.meta.name == code_or_name)
+}
+
+/// Every rule, single-environment and cross-environment: metadata and source.
+pub fn all_rules() -> Vec<(&'static RuleMeta, &'static str)> {
+    let mut v: Vec<_> = REGISTRY.iter().map(|r| (r.meta, r.source)).chain(CROSS_REGISTRY.iter().map(|r| (r.meta, r.source))).collect();
+    v.sort_by_key(|(m, _)| m.code);
+    v
+}
+
+/// Finds any rule by code or name: its metadata and documentation.
+pub fn lookup(code_or_name: &str) -> Option<(&'static RuleMeta, String)> {
+    all_rules()
+        .into_iter()
+        .find(|(m, _)| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+        .map(|(m, src)| (m, doc_of(src)))
 }
 
 /// One problem found by a rule.
@@ -101,6 +123,15 @@ pub struct Finding {
 pub struct Findings {
     meta: &'static RuleMeta,
     out: Vec<Finding>,
+}
+
+impl Findings {
+    pub(crate) fn new(meta: &'static RuleMeta) -> Self {
+        Findings { meta, out: Vec::new() }
+    }
+    pub(crate) fn into_vec(self) -> Vec<Finding> {
+        self.out
+    }
 }
 
 impl Findings {
@@ -155,30 +186,35 @@ pub fn check(model: &InfraModel, select: Option<&[&str]>, extra: &[Suppress]) ->
                 continue;
             }
         }
-        let mut f = Findings { meta: r.meta, out: Vec::new() };
+        let mut f = Findings::new(r.meta);
         (r.check)(model, &mut f);
-        all.extend(f.out);
+        all.extend(f.into_vec());
     }
-    let sups = model
-        .suppressions
+    apply_suppressions(&mut all, &[model], extra);
+    sort(&mut all);
+    all
+}
+
+/// Marks findings covered by a suppression of the models or of the caller.
+pub(crate) fn apply_suppressions(all: &mut [Finding], models: &[&InfraModel], extra: &[Suppress]) {
+    let sups: Vec<(&str, &str, &str)> = models
         .iter()
+        .flat_map(|m| m.suppressions.iter())
         .map(|s| (s.rule.as_str(), s.resource.as_str(), s.reason.as_str()))
-        .chain(extra.iter().map(|s| (s.rule.as_str(), s.resource.as_str(), s.reason.as_str())));
-    let sups: Vec<_> = sups.collect();
-    for f in &mut all {
+        .chain(extra.iter().map(|s| (s.rule.as_str(), s.resource.as_str(), s.reason.as_str())))
+        .collect();
+    for f in all.iter_mut() {
         if let Some((_, _, reason)) = sups.iter().find(|(rule, res, _)| {
             (rule.eq_ignore_ascii_case(f.code) || *rule == f.rule) && (*res == "*" || *res == f.address.as_str())
         }) {
             f.suppressed = Some(reason.to_string());
         }
     }
+}
+
+/// Sorts findings by file, line, code and address.
+pub(crate) fn sort(all: &mut [Finding]) {
     all.sort_by(|a, b| {
-        (&a.provenance.file, a.provenance.line, a.code, &a.address).cmp(&(
-            &b.provenance.file,
-            b.provenance.line,
-            b.code,
-            &b.address,
-        ))
+        (&a.provenance.file, a.provenance.line, a.code, &a.address).cmp(&(&b.provenance.file, b.provenance.line, b.code, &b.address))
     });
-    all
 }

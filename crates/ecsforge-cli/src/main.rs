@@ -9,6 +9,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use ecsforge_manifest::{Env, Manifest, Style};
 
+mod check;
+mod report;
 mod write;
 
 #[derive(Parser)]
@@ -24,6 +26,16 @@ enum Command {
     Synth(SynthArgs),
     /// Validate the manifest and report every problem; writes nothing.
     Validate(ManifestArg),
+    /// Check infrastructure against every rule: a manifest (synthesized first),
+    /// `terraform show -json` plans, `*.tf.json` directories or CloudFormation templates.
+    Check(check::CheckArgs),
+    /// List every rule.
+    Rules,
+    /// Print a rule's documentation: what it checks, why, an example and the fix.
+    Explain {
+        /// Rule code (EF016) or name (deployment-min-healthy).
+        rule: String,
+    },
 }
 
 #[derive(Args)]
@@ -50,7 +62,7 @@ struct SynthArgs {
 
 /// An error already reported to the user (diagnostics printed).
 #[derive(Debug)]
-struct Reported;
+pub(crate) struct Reported;
 impl std::fmt::Display for Reported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("reported")
@@ -63,6 +75,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Synth(a) => synth(a),
         Command::Validate(a) => validate(a),
+        Command::Check(a) => check::run(a),
+        Command::Rules => check::rules(),
+        Command::Explain { rule } => check::explain(&rule),
     };
     match result {
         Ok(code) => code,
@@ -79,11 +94,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
+pub(crate) fn fancy() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
 fn style() -> Style {
     if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() { Style::Fancy } else { Style::Plain }
 }
 
-fn load(path: &Path) -> Result<Manifest> {
+pub(crate) fn load(path: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read manifest {}; hint: pass the path of an ecsforge.yaml", path.display()))?;
     let name = path.display().to_string();

@@ -59,11 +59,19 @@ fn ecr_private_000_without_s3_endpoint_is_the_outage() {
 }
 
 #[test]
-fn without_a_region_service_names_are_unknown() {
+fn without_a_region_service_names_keep_their_known_parts() {
     let text = fixture("ecr-private-000.yaml");
     let m = ingest("ecr-private-000.yaml", &text).unwrap();
     let ep = m.get(&Address::new("aws_vpc_endpoint", "S3GatewayEndpoint")).unwrap();
-    assert_eq!(ep.get("service_name"), Some(&Value::Unknown));
+    // `!Sub com.amazonaws.${AWS::Region}.s3`: the region is unknown, the service is not.
+    assert_eq!(
+        ep.get("service_name"),
+        Some(&Value::Template(vec![
+            ecsforge_model::value::Part::Lit("com.amazonaws.".into()),
+            ecsforge_model::value::Part::Unknown,
+            ecsforge_model::value::Part::Lit(".s3".into()),
+        ]))
+    );
     assert_eq!(ep.get("vpc_endpoint_type"), Some(&Value::from("Gateway")));
     let subnet = m.get(&Address::new("aws_subnet", "PrivateSubnetA")).unwrap();
     assert_eq!(subnet.get("availability_zone"), Some(&Value::Unknown));

@@ -16,6 +16,9 @@ pub struct Reference {
 pub enum Part {
     Lit(String),
     Ref(Reference),
+    /// A piece known only after apply or deploy (e.g. `${AWS::Region}` of a
+    /// template nobody gave a region): the rest of the string stays readable.
+    Unknown,
 }
 
 /// An attribute value.

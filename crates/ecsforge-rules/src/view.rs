@@ -7,6 +7,39 @@ pub fn str_attr<'a>(r: &'a Resource, key: &str) -> Option<&'a str> {
     r.get(key).and_then(Value::as_str)
 }
 
+/// The known tail of a string: the whole string, or for a template the
+/// literal text after its last reference or unknown piece
+/// (`com.amazonaws.${AWS::Region}.s3` → `.s3`).
+pub fn known_suffix(v: &Value) -> Option<String> {
+    use ecsforge_model::value::Part;
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Template(parts) => {
+            let mut tail = String::new();
+            for p in parts.iter().rev() {
+                match p {
+                    Part::Lit(s) => tail.insert_str(0, s),
+                    Part::Ref(_) | Part::Unknown => break,
+                }
+            }
+            (!tail.is_empty()).then_some(tail)
+        }
+        _ => None,
+    }
+}
+
+/// The AWS service of a VPC endpoint (`s3`, `ecr.dkr`, ...), from its
+/// `service_name` (`com.amazonaws.<region>.<service>`), even when the region is unknown.
+pub fn endpoint_service(e: &Resource) -> Option<String> {
+    let name = known_suffix(e.get("service_name")?)?;
+    // `com.amazonaws.us-east-1.ecr.dkr` → `ecr.dkr`; a template tail `.ecr.dkr` → `ecr.dkr`.
+    let rest = match name.strip_prefix("com.amazonaws.") {
+        Some(r) => r.split_once('.').map(|(_, svc)| svc.to_string())?,
+        None => name.trim_start_matches('.').to_string(),
+    };
+    (!rest.is_empty()).then_some(rest)
+}
+
 pub fn bool_attr(r: &Resource, key: &str) -> Option<bool> {
     r.get(key).and_then(as_bool)
 }

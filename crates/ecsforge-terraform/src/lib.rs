@@ -149,15 +149,17 @@ fn value(v: &Value) -> Result<Json, String> {
             Json::Object(out)
         }
         Value::Ref(r) => Json::String(interpolation(r)),
-        Value::Template(parts) => Json::String(
-            parts
-                .iter()
-                .map(|p| match p {
-                    Part::Lit(s) => escape_template(s),
-                    Part::Ref(r) => interpolation(r),
-                })
-                .collect(),
-        ),
+        Value::Template(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    Part::Lit(s) => out.push_str(&escape_template(s)),
+                    Part::Ref(r) => out.push_str(&interpolation(r)),
+                    Part::Unknown => return Err(String::new()),
+                }
+            }
+            Json::String(out)
+        }
         // A JSON document attribute: render the inner value (strings already
         // escaped, references as interpolations) and encode it as one string.
         Value::Json(inner) => Json::String(serde_json::to_string(&value(inner)?).expect("JSON values serialize")),

@@ -156,16 +156,19 @@ impl Pieces {
             self.0.push(Part::Lit(s.to_string()));
         }
     }
-    /// Adds a value; `Ok(false)` when it is unknown, `Err` when it is not a string.
+    /// Adds a value; an unknown value becomes an unknown piece, so the known
+    /// rest of the string stays readable (`com.amazonaws.<unknown>.s3`).
+    /// `Err` when the value is not a string.
     fn value(&mut self, v: &Value) -> Result<bool, &'static str> {
         match v {
-            Value::Unknown => return Ok(false),
+            Value::Unknown => self.0.push(Part::Unknown),
             Value::Ref(r) => self.0.push(Part::Ref(r.clone())),
             Value::Template(parts) => {
                 for p in parts {
                     match p {
                         Part::Lit(s) => self.lit(s),
                         Part::Ref(r) => self.0.push(Part::Ref(r.clone())),
+                        Part::Unknown => self.0.push(Part::Unknown),
                     }
                 }
             }
@@ -216,7 +219,11 @@ impl<'s, 't> Eval<'s, 't> {
     }
 
     fn arity_err(&self, f: &str, arg: &Node) -> IngestError {
-        self.err(arg.at, format!("{f} takes {}; found {}", usage(f), arg.describe()), format!("write {f} as {}", usage(f)))
+        self.err(
+            arg.at,
+            format!("{f} takes {}; found {}", usage(f), arg.describe()),
+            format!("write {f} as {}", usage(f)),
+        )
     }
 
     /// The arguments of `f` as a list of `min..=max` items.
@@ -331,7 +338,11 @@ impl<'s, 't> Eval<'s, 't> {
 
     fn getatt(&self, id: &str, attr: &str, at: Located, mode: Mode) -> R<Value> {
         if mode == Mode::Condition {
-            return Err(self.err(at, "conditions cannot read resource attributes", "conditions may use parameters, mappings and pseudo parameters only"));
+            return Err(self.err(
+                at,
+                "conditions cannot read resource attributes",
+                "conditions may use parameters, mappings and pseudo parameters only",
+            ));
         }
         let r = self.resource(id, at, "Fn::GetAtt reads")?;
         Ok(Value::Ref(Reference { address: r.address.clone(), attr: names::getatt_attr(&r.cfn_type, attr) }))
@@ -377,7 +388,11 @@ impl<'s, 't> Eval<'s, 't> {
     /// Like [`Eval::eval`], but `AWS::NoValue` is an error.
     fn eval_value(&self, n: &Node, mode: Mode, what: &str) -> R<Value> {
         self.eval(n, mode)?.ok_or_else(|| {
-            self.err(n.at, format!("AWS::NoValue cannot be used as {what}"), "AWS::NoValue only removes a property or a list item")
+            self.err(
+                n.at,
+                format!("AWS::NoValue cannot be used as {what}"),
+                "AWS::NoValue only removes a property or a list item",
+            )
         })
     }
 
@@ -443,12 +458,24 @@ impl<'s, 't> Eval<'s, 't> {
             "Fn::Base64" => match self.eval_value(arg, mode, "the argument of Fn::Base64")? {
                 // The property receives the encoded text; the model keeps the decoded text for analysis.
                 v @ (Value::String(_) | Value::Template(_) | Value::Unknown) => v,
-                _ => return Err(self.err(arg.at, "Fn::Base64 takes a string", "pass a string, for example `!Base64 !Sub |` ...")),
+                _ => {
+                    return Err(self.err(
+                        arg.at,
+                        "Fn::Base64 takes a string",
+                        "pass a string, for example `!Base64 !Sub |` ...",
+                    ));
+                }
             },
             "Fn::Length" => match self.eval_value(arg, mode, "the argument of Fn::Length")? {
                 Value::List(l) => Value::from(l.len()),
                 Value::Unknown | Value::Ref(_) => Value::Unknown,
-                _ => return Err(self.err(arg.at, "Fn::Length takes a list", "pass a list or a function that returns one")),
+                _ => {
+                    return Err(self.err(
+                        arg.at,
+                        "Fn::Length takes a list",
+                        "pass a list or a function that returns one",
+                    ));
+                }
             },
             "Fn::ToJsonString" => {
                 let v = self.eval_value(arg, mode, "the argument of Fn::ToJsonString")?;
@@ -523,7 +550,10 @@ impl<'s, 't> Eval<'s, 't> {
                     return Err(self.err(
                         at,
                         format!("Fn::Sub refers to `{name}`, but there is no resource named `{id}`"),
-                        format!("{}`${{Resource.Attribute}}` reads a resource attribute", self.suggest(id, self.resources.keys())),
+                        format!(
+                            "{}`${{Resource.Attribute}}` reads a resource attribute",
+                            self.suggest(id, self.resources.keys())
+                        ),
                     ));
                 }
                 self.getatt(id, attr, at, mode)?
@@ -531,11 +561,16 @@ impl<'s, 't> Eval<'s, 't> {
                 match self.reference(name, at, mode) {
                     Ok(Some(v)) => v,
                     Ok(None) => {
-                        return Err(self.err(at, "AWS::NoValue cannot be used in Fn::Sub", "AWS::NoValue only removes a property or a list item"));
+                        return Err(self.err(
+                            at,
+                            "AWS::NoValue cannot be used in Fn::Sub",
+                            "AWS::NoValue only removes a property or a list item",
+                        ));
                     }
                     Err(mut e) => {
                         if e.message.starts_with("no resource or parameter") {
-                            e.message = format!("Fn::Sub refers to `{name}`, which is not a resource, parameter or variable");
+                            e.message =
+                                format!("Fn::Sub refers to `{name}`, which is not a resource, parameter or variable");
                         }
                         return Err(e);
                     }
@@ -570,7 +605,13 @@ impl<'s, 't> Eval<'s, 't> {
         let delim = match self.eval_value(&a[0], mode, "a delimiter")? {
             Value::String(s) => s,
             Value::Unknown => return Ok(Value::Unknown),
-            _ => return Err(self.err(a[0].at, "the Fn::Join delimiter must be a string", "write `!Join [\",\", [a, b]]`")),
+            _ => {
+                return Err(self.err(
+                    a[0].at,
+                    "the Fn::Join delimiter must be a string",
+                    "write `!Join [\",\", [a, b]]`",
+                ));
+            }
         };
         let items = match self.eval_value(&a[1], mode, "the list of Fn::Join")? {
             Value::List(l) => l,
@@ -586,7 +627,11 @@ impl<'s, 't> Eval<'s, 't> {
             match out.value(v) {
                 Ok(k) => known &= k,
                 Err(what) => {
-                    return Err(self.err(a[1].at, format!("Fn::Join can only join strings; item {i} is {what}"), "flatten the list first"));
+                    return Err(self.err(
+                        a[1].at,
+                        format!("Fn::Join can only join strings; item {i} is {what}"),
+                        "flatten the list first",
+                    ));
                 }
             }
         }
@@ -599,7 +644,13 @@ impl<'s, 't> Eval<'s, 't> {
             Value::Unknown => return Ok(Value::Unknown),
             v => match scalar_string(&v).and_then(|s| s.parse::<usize>().ok()) {
                 Some(i) => i,
-                None => return Err(self.err(a[0].at, "the Fn::Select index must be a whole number (0 or more)", usage("Fn::Select"))),
+                None => {
+                    return Err(self.err(
+                        a[0].at,
+                        "the Fn::Select index must be a whole number (0 or more)",
+                        usage("Fn::Select"),
+                    ));
+                }
             },
         };
         match self.eval_value(&a[1], mode, "the list of Fn::Select")? {
@@ -621,7 +672,9 @@ impl<'s, 't> Eval<'s, 't> {
         let delim = match self.eval_value(&a[0], mode, "a delimiter")? {
             Value::String(s) if !s.is_empty() => s,
             Value::Unknown => return Ok(Value::Unknown),
-            _ => return Err(self.err(a[0].at, "the Fn::Split delimiter must be a non-empty string", usage("Fn::Split"))),
+            _ => {
+                return Err(self.err(a[0].at, "the Fn::Split delimiter must be a non-empty string", usage("Fn::Split")));
+            }
         };
         match self.eval_value(&a[1], mode, "the string of Fn::Split")? {
             Value::String(s) => Ok(Value::List(s.split(delim.as_str()).map(lit).collect())),
@@ -689,7 +742,13 @@ impl<'s, 't> Eval<'s, 't> {
                 Value::Unknown => return Ok(Value::Unknown),
                 v => match scalar_string(&v).and_then(|s| s.parse::<u32>().ok()) {
                     Some(x) => nums[i] = x,
-                    None => return Err(self.err(n.at, "Fn::Cidr count and cidrBits must be whole numbers", usage("Fn::Cidr"))),
+                    None => {
+                        return Err(self.err(
+                            n.at,
+                            "Fn::Cidr count and cidrBits must be whole numbers",
+                            usage("Fn::Cidr"),
+                        ));
+                    }
                 },
             }
         }
@@ -726,7 +785,8 @@ impl<'s, 't> Eval<'s, 't> {
 
     /// The literal `CidrBlock` property of the VPC `r` points at, if it has one.
     fn echo_cidr(&self, r: &Reference) -> R<Option<String>> {
-        let Some(info) = self.resources.values().find(|i| i.address == r.address && i.cfn_type == "AWS::EC2::VPC") else {
+        let Some(info) = self.resources.values().find(|i| i.address == r.address && i.cfn_type == "AWS::EC2::VPC")
+        else {
             return Ok(None);
         };
         let Some(node) = info.node.at_path(&["Properties", "CidrBlock"]) else { return Ok(None) };
@@ -766,9 +826,11 @@ impl<'s, 't> Eval<'s, 't> {
         if let Some(state) = self.cond_state.borrow().get(name).copied() {
             return match state {
                 CondState::Done(v) => Ok(v),
-                CondState::Evaluating => {
-                    Err(self.err(at, format!("condition `{name}` depends on itself"), "break the cycle between these conditions"))
-                }
+                CondState::Evaluating => Err(self.err(
+                    at,
+                    format!("condition `{name}` depends on itself"),
+                    "break the cycle between these conditions",
+                )),
             };
         }
         let Some(node) = self.conditions.get(name).copied() else {

@@ -16,7 +16,9 @@ pub(crate) fn parse(src: &Src<'_>) -> Result<Node, IngestError> {
         let suffix = format!(" at line {} column {}", e.line(), e.column());
         let msg = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
         let hint = match e.classify() {
-            serde_json::error::Category::Eof => "the file ends in the middle of a value; is it truncated? close every `{` and `[`",
+            serde_json::error::Category::Eof => {
+                "the file ends in the middle of a value; is it truncated? close every `{` and `[`"
+            }
             _ => "fix the JSON syntax here; a missing comma or quote often shows up at the start of the next value",
         };
         src.error(Located::from_line_col(src.text, e.line(), e.column()), format!("invalid json: {msg}"), hint)
@@ -32,7 +34,8 @@ fn build(src: &Src<'_>, raw: &RawValue, ptr: String) -> Result<Node, IngestError
     let s = raw.get();
     let off = offset_of(src, s);
     let scalar_at = src.at(off, s.len());
-    let internal = |e: serde_json::Error| src.error(scalar_at, format!("invalid json: {e}"), "fix the JSON syntax here");
+    let internal =
+        |e: serde_json::Error| src.error(scalar_at, format!("invalid json: {e}"), "fix the JSON syntax here");
     let (v, at) = match s.as_bytes().first() {
         Some(b'{') => {
             let Entries(entries) = serde_json::from_str(s).map_err(internal)?;

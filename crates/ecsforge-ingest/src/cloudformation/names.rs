@@ -167,7 +167,8 @@ pub(crate) fn lower_first(s: &str) -> String {
 
 /// A Terraform identifier made from free text (`ecr-pull` stays, `a.b@c` → `a_b_c`).
 pub(crate) fn identifier(s: &str) -> String {
-    let out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let out: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if out.is_empty() { "_".into() } else { out }
 }
 

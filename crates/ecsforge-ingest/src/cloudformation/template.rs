@@ -34,7 +34,11 @@ fn section<'t>(src: &Src<'_>, root: &'t Node, name: &str) -> R<&'t [super::tree:
         Some(n) => match &n.v {
             N::Map(e) => Ok(e),
             N::Null => Ok(&[]),
-            _ => Err(src.error(n.at, format!("the {name} section must be a mapping; found {}", n.describe()), format!("write `{name}:` followed by named entries"))),
+            _ => Err(src.error(
+                n.at,
+                format!("the {name} section must be a mapping; found {}", n.describe()),
+                format!("write `{name}:` followed by named entries"),
+            )),
         },
     }
 }
@@ -53,7 +57,9 @@ pub(crate) fn build(src: &Src<'_>, root: &Node, options: &Options) -> R<InfraMod
     };
     for e in top {
         if !SECTIONS.contains(&e.key.as_str()) {
-            let close = SECTIONS.iter().find(|s| strsim::jaro_winkler(&s.to_ascii_lowercase(), &e.key.to_ascii_lowercase()) > 0.85);
+            let close = SECTIONS
+                .iter()
+                .find(|s| strsim::jaro_winkler(&s.to_ascii_lowercase(), &e.key.to_ascii_lowercase()) > 0.85);
             return Err(src.error(
                 e.key_at,
                 format!("unknown template section `{}`", e.key),
@@ -73,38 +79,75 @@ pub(crate) fn build(src: &Src<'_>, root: &Node, options: &Options) -> R<InfraMod
     };
     let res_entries = section(src, root, "Resources")?;
     if res_entries.is_empty() {
-        return Err(src.error(res_entry.key_at, "the Resources section is empty", "declare at least one resource under `Resources:`"));
+        return Err(src.error(
+            res_entry.key_at,
+            "the Resources section is empty",
+            "declare at least one resource under `Resources:`",
+        ));
     }
 
     let params = parameters(src, root, options)?;
     let mappings = mappings(src, root)?;
-    let conditions: BTreeMap<String, &Node> = section(src, root, "Conditions")?.iter().map(|e| (e.key.clone(), &e.value)).collect();
+    let conditions: BTreeMap<String, &Node> =
+        section(src, root, "Conditions")?.iter().map(|e| (e.key.clone(), &e.value)).collect();
 
     // Resources: what Ref and GetAtt need, before evaluating any of them.
     let mut infos = BTreeMap::new();
     for e in res_entries {
         let id = &e.key;
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(src.error(e.key_at, format!("logical id `{id}` is not alphanumeric"), "logical ids use only A-Z, a-z and 0-9"));
+            return Err(src.error(
+                e.key_at,
+                format!("logical id `{id}` is not alphanumeric"),
+                "logical ids use only A-Z, a-z and 0-9",
+            ));
         }
         if params.contains_key(id) {
-            return Err(src.error(e.key_at, format!("`{id}` is both a parameter and a resource"), "rename one of them; Ref could not tell them apart"));
+            return Err(src.error(
+                e.key_at,
+                format!("`{id}` is both a parameter and a resource"),
+                "rename one of them; Ref could not tell them apart",
+            ));
         }
         let n = &e.value;
         if !n.is_map() {
-            return Err(src.error(n.at, format!("resource `{id}` must be a mapping with a Type; found {}", n.describe()), "write `Type: AWS::...` and `Properties:` under the logical id"));
+            return Err(src.error(
+                n.at,
+                format!("resource `{id}` must be a mapping with a Type; found {}", n.describe()),
+                "write `Type: AWS::...` and `Properties:` under the logical id",
+            ));
         }
         for k in n.entries() {
-            const KEYS: &[&str] =
-                &["Type", "Properties", "DependsOn", "Condition", "Metadata", "DeletionPolicy", "UpdateReplacePolicy", "UpdatePolicy", "CreationPolicy", "Version"];
+            const KEYS: &[&str] = &[
+                "Type",
+                "Properties",
+                "DependsOn",
+                "Condition",
+                "Metadata",
+                "DeletionPolicy",
+                "UpdateReplacePolicy",
+                "UpdatePolicy",
+                "CreationPolicy",
+                "Version",
+            ];
             if !KEYS.contains(&k.key.as_str()) {
-                return Err(src.error(k.key_at, format!("unknown resource attribute `{}` on `{id}`", k.key), format!("resource attributes: {}; properties go under Properties", KEYS.join(", "))));
+                return Err(src.error(
+                    k.key_at,
+                    format!("unknown resource attribute `{}` on `{id}`", k.key),
+                    format!("resource attributes: {}; properties go under Properties", KEYS.join(", ")),
+                ));
             }
         }
         let cfn_type = match n.get("Type") {
             Some(t) => match t.as_str() {
                 Some(s) => s.to_string(),
-                None => return Err(src.error(t.at, format!("the Type of `{id}` must be a string; found {}", t.describe()), "for example `Type: AWS::EC2::VPC`")),
+                None => {
+                    return Err(src.error(
+                        t.at,
+                        format!("the Type of `{id}` must be a string; found {}", t.describe()),
+                        "for example `Type: AWS::EC2::VPC`",
+                    ));
+                }
             },
             None => return Err(src.error(e.key_at, format!("resource `{id}` has no Type"), "add `Type: AWS::...`")),
         };
@@ -114,7 +157,13 @@ pub(crate) fn build(src: &Src<'_>, root: &Node, options: &Options) -> R<InfraMod
         let condition = match n.entry("Condition") {
             Some(c) => match c.value.as_str() {
                 Some(s) => Some((s.to_string(), c.value.at)),
-                None => return Err(src.error(c.value.at, "a resource Condition must be a condition name", "write `Condition: IsProd`")),
+                None => {
+                    return Err(src.error(
+                        c.value.at,
+                        "a resource Condition must be a condition name",
+                        "write `Condition: IsProd`",
+                    ));
+                }
             },
             None => None,
         };
@@ -186,9 +235,19 @@ pub(crate) fn build(src: &Src<'_>, root: &Node, options: &Options) -> R<InfraMod
                 _ => match ev.eval(p, Mode::Property)? {
                     Some(Value::Map(m)) => props = m,
                     Some(Value::Unknown) => {
-                        return Err(src.error(p.at, format!("the Properties of `{}` depend on a condition that is not known", e.key), "ecsforge needs the property names; use Fn::If on single properties"));
+                        return Err(src.error(
+                            p.at,
+                            format!("the Properties of `{}` depend on a condition that is not known", e.key),
+                            "ecsforge needs the property names; use Fn::If on single properties",
+                        ));
                     }
-                    _ => return Err(src.error(p.at, format!("the Properties of `{}` must be a mapping; found {}", e.key, p.describe()), "write property names under `Properties:`")),
+                    _ => {
+                        return Err(src.error(
+                            p.at,
+                            format!("the Properties of `{}` must be a mapping; found {}", e.key, p.describe()),
+                            "write property names under `Properties:`",
+                        ));
+                    }
                 },
             }
         }
@@ -215,7 +274,11 @@ pub(crate) fn build(src: &Src<'_>, root: &Node, options: &Options) -> R<InfraMod
         let n = &e.value;
         if let Some(c) = n.get("Condition") {
             let Some(name) = c.as_str() else {
-                return Err(src.error(c.at, "an output Condition must be a condition name", "write `Condition: IsProd`"));
+                return Err(src.error(
+                    c.at,
+                    "an output Condition must be a condition name",
+                    "write `Condition: IsProd`",
+                ));
             };
             if ev.condition(name, c.at)? == Some(false) {
                 continue;
@@ -234,7 +297,11 @@ pub(crate) fn build(src: &Src<'_>, root: &Node, options: &Options) -> R<InfraMod
 
     if let Err(errs) = model.check_references() {
         let msg = errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
-        return Err(src.error(Located::start(), format!("internal error: the ingested model is inconsistent: {msg}"), "this is an ecsforge bug; please report it with the template"));
+        return Err(src.error(
+            Located::start(),
+            format!("internal error: the ingested model is inconsistent: {msg}"),
+            "this is an ecsforge bug; please report it with the template",
+        ));
     }
     Ok(model)
 }
@@ -256,7 +323,13 @@ fn parameters(src: &Src<'_>, root: &Node, options: &Options) -> R<BTreeMap<Strin
         let n = &e.value;
         let ty = match n.get("Type").and_then(Node::as_str) {
             Some(t) => t,
-            None => return Err(src.error(e.key_at, format!("parameter `{}` has no Type", e.key), "add `Type: String` (or Number, CommaDelimitedList, AWS::EC2::VPC::Id, ...)")),
+            None => {
+                return Err(src.error(
+                    e.key_at,
+                    format!("parameter `{}` has no Type", e.key),
+                    "add `Type: String` (or Number, CommaDelimitedList, AWS::EC2::VPC::Id, ...)",
+                ));
+            }
         };
         let is_list = ty == "CommaDelimitedList" || ty.starts_with("List<");
         if ty.starts_with("AWS::SSM::Parameter::Value<") {
@@ -276,17 +349,27 @@ fn parameters(src: &Src<'_>, root: &Node, options: &Options) -> R<BTreeMap<Strin
                         N::Str(s) => s.clone(),
                         N::Num(_, raw) => raw.clone(),
                         N::Bool(b) => b.to_string(),
-                        N::Seq(items) if is_list && items.iter().all(|i| matches!(i.v, N::Str(_) | N::Num(..))) => items
-                            .iter()
-                            .map(|i| match &i.v {
-                                N::Str(s) => s.clone(),
-                                N::Num(_, raw) => raw.clone(),
-                                _ => String::new(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(","),
+                        N::Seq(items) if is_list && items.iter().all(|i| matches!(i.v, N::Str(_) | N::Num(..))) => {
+                            items
+                                .iter()
+                                .map(|i| match &i.v {
+                                    N::Str(s) => s.clone(),
+                                    N::Num(_, raw) => raw.clone(),
+                                    _ => String::new(),
+                                })
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        }
                         _ => {
-                            return Err(src.error(d.at, format!("the Default of parameter `{}` must be a plain value; found {}", e.key, d.describe()), "parameter defaults cannot use intrinsic functions"));
+                            return Err(src.error(
+                                d.at,
+                                format!(
+                                    "the Default of parameter `{}` must be a plain value; found {}",
+                                    e.key,
+                                    d.describe()
+                                ),
+                                "parameter defaults cannot use intrinsic functions",
+                            ));
                         }
                     };
                     (text, d.at)
@@ -304,7 +387,8 @@ fn parameters(src: &Src<'_>, root: &Node, options: &Options) -> R<BTreeMap<Strin
                     _ => None,
                 })
                 .collect();
-            let values: Vec<&str> = if is_list { text.split(',').map(str::trim).collect() } else { vec![text.as_str()] };
+            let values: Vec<&str> =
+                if is_list { text.split(',').map(str::trim).collect() } else { vec![text.as_str()] };
             if let Some(bad) = values.iter().find(|v| !allowed.iter().any(|a| a == *v)) {
                 return Err(src.error(
                     at,
@@ -314,7 +398,11 @@ fn parameters(src: &Src<'_>, root: &Node, options: &Options) -> R<BTreeMap<Strin
             }
         }
         let value = if is_list {
-            if text.is_empty() { Value::List(Vec::new()) } else { Value::List(text.split(',').map(|s| Value::String(s.trim().to_string())).collect()) }
+            if text.is_empty() {
+                Value::List(Vec::new())
+            } else {
+                Value::List(text.split(',').map(|s| Value::String(s.trim().to_string())).collect())
+            }
         } else {
             Value::String(text)
         };
@@ -328,7 +416,11 @@ fn mappings<'t>(src: &Src<'_>, root: &'t Node) -> R<BTreeMap<String, &'t Node>> 
     for e in section(src, root, "Mappings")? {
         let ok = e.value.is_map() && e.value.entries().iter().all(|t| t.value.is_map());
         if !ok {
-            return Err(src.error(e.value.at, format!("mapping `{}` must map keys to mappings of values", e.key), "write `MapName: {TopKey: {SecondKey: value}}`"));
+            return Err(src.error(
+                e.value.at,
+                format!("mapping `{}` must map keys to mappings of values", e.key),
+                "write `MapName: {TopKey: {SecondKey: value}}`",
+            ));
         }
         out.insert(e.key.clone(), &e.value);
     }
@@ -340,26 +432,43 @@ fn depends_on(src: &Src<'_>, ev: &Eval<'_, '_>, info: &ResInfo<'_>) -> R<Vec<Add
     let names: Vec<&Node> = match &d.v {
         N::Str(_) => vec![d],
         N::Seq(items) => items.iter().collect(),
-        _ => return Err(src.error(d.at, "DependsOn must be a logical id or a list of them", "write `DependsOn: [Vpc, Gateway]`")),
+        _ => {
+            return Err(src.error(
+                d.at,
+                "DependsOn must be a logical id or a list of them",
+                "write `DependsOn: [Vpc, Gateway]`",
+            ));
+        }
     };
     let mut out = Vec::new();
     for n in names {
         let Some(id) = n.as_str() else {
-            return Err(src.error(n.at, "DependsOn must be a logical id or a list of them", "write `DependsOn: [Vpc, Gateway]`"));
+            return Err(src.error(
+                n.at,
+                "DependsOn must be a logical id or a list of them",
+                "write `DependsOn: [Vpc, Gateway]`",
+            ));
         };
         match ev.resources.get(id) {
             Some(r) => match &r.omitted_by {
                 Some(c) => {
                     return Err(src.error(
                         n.at,
-                        format!("`{}` depends on `{id}`, which is not created because its condition `{c}` is false", info.id),
+                        format!(
+                            "`{}` depends on `{id}`, which is not created because its condition `{c}` is false",
+                            info.id
+                        ),
                         "give both resources the same condition or drop the dependency",
                     ));
                 }
                 None => out.push(r.address.clone()),
             },
             None => {
-                return Err(src.error(n.at, format!("DependsOn names `{id}`, which is not a resource"), "DependsOn takes logical ids from Resources"));
+                return Err(src.error(
+                    n.at,
+                    format!("DependsOn names `{id}`, which is not a resource"),
+                    "DependsOn takes logical ids from Resources",
+                ));
             }
         }
     }
@@ -370,16 +479,32 @@ fn depends_on(src: &Src<'_>, ev: &Eval<'_, '_>, info: &ResInfo<'_>) -> R<Vec<Add
 fn suppressions(src: &Src<'_>, info: &ResInfo<'_>) -> R<Vec<Suppression>> {
     let Some(list) = info.node.at_path(&["Metadata", "ecsforge", "suppress"]) else { return Ok(Vec::new()) };
     let N::Seq(items) = &list.v else {
-        return Err(src.error(list.at, "ecsforge suppress must be a list of {rule, reason}", "write `suppress: [{rule: EF016, reason: \"...\"}]`"));
+        return Err(src.error(
+            list.at,
+            "ecsforge suppress must be a list of {rule, reason}",
+            "write `suppress: [{rule: EF016, reason: \"...\"}]`",
+        ));
     };
     let mut out = Vec::new();
     for item in items {
         let rule = match item.get("rule") {
             Some(r) => match &r.v {
                 N::Str(s) if !s.trim().is_empty() => s.clone(),
-                _ => return Err(src.error(r.at, "a suppression rule must be a rule code or name", "for example `rule: EF016`")),
+                _ => {
+                    return Err(src.error(
+                        r.at,
+                        "a suppression rule must be a rule code or name",
+                        "for example `rule: EF016`",
+                    ));
+                }
             },
-            None => return Err(src.error(item.at, format!("a suppression on {} has no rule", info.id), "add `rule: EF016` (a code or a rule name)")),
+            None => {
+                return Err(src.error(
+                    item.at,
+                    format!("a suppression on {} has no rule", info.id),
+                    "add `rule: EF016` (a code or a rule name)",
+                ));
+            }
         };
         let reason = item.get("reason").and_then(Node::as_str).map(str::trim).unwrap_or("");
         if reason.is_empty() {

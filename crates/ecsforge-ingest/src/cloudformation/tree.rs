@@ -121,9 +121,7 @@ impl Node {
                 1 => "a list of 1 item".into(),
                 n => format!("a list of {n} items"),
             },
-            N::Map(e) if e.len() == 1 && (e[0].key == "Ref" || e[0].key.starts_with("Fn::")) => {
-                e[0].key.clone()
-            }
+            N::Map(e) if e.len() == 1 && (e[0].key == "Ref" || e[0].key.starts_with("Fn::")) => e[0].key.clone(),
             N::Map(_) => "a mapping".into(),
         }
     }

@@ -33,7 +33,11 @@ impl Offsets {
         Offsets { byte_of, len: text.len() }
     }
     fn byte(&self, char_index: usize) -> usize {
-        if self.byte_of.is_empty() { char_index.min(self.len) } else { self.byte_of.get(char_index).copied().unwrap_or(self.len) }
+        if self.byte_of.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.byte_of.get(char_index).copied().unwrap_or(self.len)
+        }
     }
 }
 
@@ -42,11 +46,13 @@ pub(crate) fn parse(src: &Src<'_>) -> Result<Node, IngestError> {
     let docs = MarkedYaml::load_from_str(src.text).map_err(|e| {
         let m = e.marker();
         let at = src.at(offsets.byte(m.index()), 0);
-        src.error(
-            at,
-            format!("invalid yaml: {}", e.info()),
-            "fix the YAML syntax here; the parser may only notice a problem (an unclosed bracket or quote, a tab, a bad indent) on the line after it",
-        )
+        let hint = match nested_short_forms(src.text, at.line) {
+            Some((line, outer, inner)) => format!(
+                "line {line} puts two tags on one value (`!{outer} !{inner}`); YAML allows one, so write the inner function in long form: `!{outer} {{\"Fn::{inner}\": ...}}`"
+            ),
+            None => "fix the YAML syntax here; the parser may only notice a problem (an unclosed bracket or quote, a tab, a bad indent) on the line after it".to_string(),
+        };
+        src.error(at, format!("invalid yaml: {}", e.info()), hint)
     })?;
     match docs.len() {
         0 => Err(src.error(
@@ -64,6 +70,22 @@ pub(crate) fn parse(src: &Src<'_>) -> Result<Node, IngestError> {
             ))
         }
     }
+}
+
+/// `!Base64 !Sub ...` on the error line or the one before: (line, outer, inner).
+fn nested_short_forms(text: &str, line: u32) -> Option<(u32, String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    for l in [line, line.saturating_sub(1)] {
+        let Some(s) = l.checked_sub(1).and_then(|i| lines.get(i as usize)) else { continue };
+        let words: Vec<&str> = s.split_whitespace().collect();
+        for w in words.windows(2) {
+            let (Some(a), Some(b)) = (w[0].strip_prefix('!'), w[1].strip_prefix('!')) else { continue };
+            if short_form(a).is_some() && short_form(b).is_some() {
+                return Some((l, a.to_string(), b.to_string()));
+            }
+        }
+    }
+    None
 }
 
 struct Loader<'s, 'a> {
@@ -151,9 +173,15 @@ impl Loader<'_, '_> {
                 (N::Map(vec![Entry { key: long.to_string(), key_at: tag_at, value }]), tag_at, true)
             }
             YamlData::Alias(_) => {
-                return Err(src.error(scalar_at, "this yaml alias cannot be resolved", "define the anchor (`&name`) before using it"));
+                return Err(src.error(
+                    scalar_at,
+                    "this yaml alias cannot be resolved",
+                    "define the anchor (`&name`) before using it",
+                ));
             }
-            YamlData::BadValue => return Err(src.error(scalar_at, "this value cannot be read", "check the YAML syntax here")),
+            YamlData::BadValue => {
+                return Err(src.error(scalar_at, "this value cannot be read", "check the YAML syntax here"));
+            }
         };
         Ok(Node { at, ptr, v, short })
     }

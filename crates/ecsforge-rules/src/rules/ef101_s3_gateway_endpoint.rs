@@ -36,7 +36,7 @@ pub const META: RuleMeta = RuleMeta {
 fn s3_tables(m: &InfraModel) -> Vec<Address> {
     let mut out = Vec::new();
     for e in m.of_kind(Kind::VpcEndpoint) {
-        let is_s3 = str_attr(e, "service_name").is_some_and(|s| s.ends_with(".s3"));
+        let is_s3 = endpoint_service(e).is_some_and(|s| s == "s3");
         let gateway = str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway";
         if is_s3 && gateway {
             out.extend(blocks(e, "route_table_ids").iter().filter_map(ref_address).cloned());

@@ -30,8 +30,8 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(m: &InfraModel, out: &mut Findings) {
     for e in m.of_kind(Kind::VpcEndpoint) {
-        let Some(name) = str_attr(e, "service_name") else { continue };
-        if !(name.ends_with(".ecr.api") || name.ends_with(".ecr.dkr")) || str_attr(e, "vpc_endpoint_type") != Some("Interface") {
+        let Some(name) = endpoint_service(e) else { continue };
+        if !(name == "ecr.api" || name == "ecr.dkr") || str_attr(e, "vpc_endpoint_type") != Some("Interface") {
             continue;
         }
         match e.get("private_dns_enabled") {

@@ -15,7 +15,12 @@ pub(super) fn cluster(cx: &mut Cx<'_, '_>, p: &mut Props) {
         p.take("ClusterSettings").map(|v| match v {
             Value::List(l) => Value::List(
                 l.iter()
-                    .map(|s| Value::map([("name", field(s, "Name").unwrap_or(Value::Null)), ("value", field(s, "Value").unwrap_or(Value::Null))]))
+                    .map(|s| {
+                        Value::map([
+                            ("name", field(s, "Name").unwrap_or(Value::Null)),
+                            ("value", field(s, "Value").unwrap_or(Value::Null)),
+                        ])
+                    })
                     .collect(),
             ),
             other => other,
@@ -27,7 +32,8 @@ pub(super) fn cluster(cx: &mut Cx<'_, '_>, p: &mut Props) {
     let strategy = p.take("DefaultCapacityProviderStrategy");
     if providers.is_some() || strategy.is_some() {
         let name = cx.self_ref("name");
-        let path: &[&str] = if providers.is_some() { &["CapacityProviders"] } else { &["DefaultCapacityProviderStrategy"] };
+        let path: &[&str] =
+            if providers.is_some() { &["CapacityProviders"] } else { &["DefaultCapacityProviderStrategy"] };
         let part = cx.part("aws_ecs_cluster_capacity_providers", "capacity_providers", path);
         part.set("cluster_name", name);
         part.put("capacity_providers", providers);
@@ -125,7 +131,8 @@ pub(super) fn service(cx: &mut Cx<'_, '_>, p: &mut Props) {
             r.put("alarms", field(&dc, "Alarms").map(blocks));
         } else {
             // Known only at deploy time: every setting it carries is unknown.
-            for k in ["deployment_minimum_healthy_percent", "deployment_maximum_percent", "deployment_circuit_breaker"] {
+            for k in ["deployment_minimum_healthy_percent", "deployment_maximum_percent", "deployment_circuit_breaker"]
+            {
                 r.set(k, dc.clone());
             }
         }

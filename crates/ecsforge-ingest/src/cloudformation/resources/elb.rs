@@ -65,7 +65,11 @@ pub(super) fn load_balancer(cx: &mut Cx<'_, '_>, p: &mut Props) {
         ("routing.http.desync_mitigation_mode", "desync_mitigation_mode", |v| v),
         ("routing.http.preserve_host_header.enabled", "preserve_host_header", boolish),
         ("waf.fail_open.enabled", "enable_waf_fail_open", boolish),
-        ("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", "enable_tls_version_and_cipher_suite_headers", boolish),
+        (
+            "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
+            "enable_tls_version_and_cipher_suite_headers",
+            boolish,
+        ),
         ("routing.http.xff_client_port.enabled", "enable_xff_client_port", boolish),
         ("routing.http.xff_header_processing.mode", "xff_header_processing_mode", |v| v),
         ("client_keep_alive.seconds", "client_keep_alive", numish),
@@ -163,7 +167,9 @@ pub(super) fn listener(cx: &mut Cx<'_, '_>, p: &mut Props) {
 fn condition(c: &Value) -> Value {
     let Value::Map(_) = c else { return c.clone() };
     let cfg = |name: &str| field(c, name);
-    let values = |cfg: Option<Value>| cfg.and_then(|x| field(&x, "Values")).or_else(|| field(c, "Values")).unwrap_or(Value::List(Vec::new()));
+    let values = |cfg: Option<Value>| {
+        cfg.and_then(|x| field(&x, "Values")).or_else(|| field(c, "Values")).unwrap_or(Value::List(Vec::new()))
+    };
     let values_block = |cfg: Option<Value>| Value::block([("values", values(cfg))]);
     let f = field(c, "Field").and_then(|f| f.as_str().map(str::to_string)).unwrap_or_default();
     let (key, v) = match f.as_str() {

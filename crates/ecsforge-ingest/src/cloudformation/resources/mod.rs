@@ -2,9 +2,10 @@
 //! provider schema.
 //!
 //! Each mapped type names the attributes the analyses read; every property
-//! not mapped explicitly is kept under its snake_case name (nested mappings
-//! become Terraform-style blocks for `aws_*` types), so nothing is dropped.
-//! Types without a mapping become `cfn:<Type>` with snake_case properties.
+//! not mapped explicitly is kept under its snake_case name (nested keys in
+//! snake_case and mappings as Terraform-style blocks), so nothing is dropped.
+//! Types without a mapping become `cfn:<Type>` with snake_case property
+//! names and values exactly as evaluated.
 
 use std::collections::BTreeMap;
 
@@ -47,7 +48,9 @@ impl<'t, 'i> Cx<'t, 'i> {
     /// with the provenance of `Properties/<path>`.
     pub fn part(&mut self, tf_type: &str, suffix: &str, path: &[&str]) -> &mut Resource {
         let mut name = format!("{}_{suffix}", self.info.id);
-        let taken = |n: &str, out: &[Resource]| out.iter().any(|r| r.address.resource_type() == tf_type && r.address.name() == n);
+        let taken = |n: &str, out: &[Resource]| {
+            out.iter().any(|r| r.address.resource_type() == tf_type && r.address.name() == n)
+        };
         let mut i = 2;
         while taken(&name, &self.out) {
             name = format!("{}_{suffix}_{i}", self.info.id);
@@ -223,7 +226,9 @@ fn convert(v: Value, as_blocks: bool) -> Value {
             l.into_iter()
                 .map(|x| match convert(x, as_blocks) {
                     // A list of blocks is already a list: do not wrap each item again.
-                    Value::List(mut inner) if as_blocks && inner.len() == 1 && matches!(inner[0], Value::Map(_)) => inner.remove(0),
+                    Value::List(mut inner) if as_blocks && inner.len() == 1 && matches!(inner[0], Value::Map(_)) => {
+                        inner.remove(0)
+                    }
                     other => other,
                 })
                 .collect(),
@@ -232,7 +237,7 @@ fn convert(v: Value, as_blocks: bool) -> Value {
     }
 }
 
-/// Keys to snake_case, nested mappings kept as mappings (for `cfn:` types).
+/// Keys to snake_case, nested mappings kept as mappings.
 pub(crate) fn generic(v: Value) -> Value {
     convert(v, false)
 }
@@ -242,15 +247,24 @@ pub(crate) fn blocks(v: Value) -> Value {
     convert(v, true)
 }
 
+/// How [`keep_rest`] keeps a property's value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Nested keys snake_case, mappings as Terraform blocks (`aws_*` types).
+    Blocks,
+    /// The value exactly as evaluated (`cfn:` types: nothing is guessed or lost).
+    Verbatim,
+}
+
 /// Moves every remaining property onto `r` under its snake_case name.
-pub(crate) fn keep_rest(r: &mut Resource, props: &mut Props, as_blocks: bool) {
+pub(crate) fn keep_rest(r: &mut Resource, props: &mut Props, keep: Keep) {
     for (k, v) in props.drain() {
         let (key, value) = if k == "Tags" {
             ("tags".to_string(), tags(v))
         } else if k.ends_with("PolicyDocument") || k == "KeyPolicy" || k.ends_with("PolicyText") {
             (snake_case(&k), json_doc(v))
         } else {
-            (snake_case(&k), if as_blocks { blocks(v) } else { generic(v) })
+            (snake_case(&k), if keep == Keep::Blocks { blocks(v) } else { v })
         };
         r.attrs.insert(key, value);
     }
@@ -305,12 +319,12 @@ pub(crate) fn map(cx: &mut Cx<'_, '_>, mut p: Props) -> R<()> {
         "AWS::ElasticLoadBalancingV2::ListenerRule" => elb::listener_rule(cx, &mut p),
         "AWS::ElasticLoadBalancingV2::TargetGroup" => elb::target_group(cx, &mut p),
         _ => {
-            // Unmodelled: keep everything, nested mappings as mappings.
+            // Unmodelled: keep everything as written, property names in snake_case.
             let r = cx.primary();
-            keep_rest(r, &mut p, false);
+            keep_rest(r, &mut p, Keep::Verbatim);
             return Ok(());
         }
     }
-    keep_rest(cx.primary(), &mut p, true);
+    keep_rest(cx.primary(), &mut p, Keep::Blocks);
     Ok(())
 }

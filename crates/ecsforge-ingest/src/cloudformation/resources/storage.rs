@@ -20,7 +20,8 @@ pub(super) fn ecr_repository(cx: &mut Cx<'_, '_>, p: &mut Props) {
         "encryption_configuration",
         p.take("EncryptionConfiguration").map(|c| match &c {
             Value::Map(_) => {
-                let mut b = vec![("encryption_type", field(&c, "EncryptionType").unwrap_or_else(|| Value::from("AES256")))];
+                let mut b =
+                    vec![("encryption_type", field(&c, "EncryptionType").unwrap_or_else(|| Value::from("AES256")))];
                 if let Some(k) = field(&c, "KmsKey") {
                     b.push(("kms_key", k));
                 }
@@ -89,11 +90,7 @@ pub(super) fn s3_bucket(cx: &mut Cx<'_, '_>, p: &mut Props) {
         );
     }
     if let Some(v) = p.take("BucketEncryption") {
-        let part = cx.part(
-            "aws_s3_bucket_server_side_encryption_configuration",
-            "encryption",
-            &["BucketEncryption"],
-        );
+        let part = cx.part("aws_s3_bucket_server_side_encryption_configuration", "encryption", &["BucketEncryption"]);
         part.set("bucket", bucket.clone());
         let rules = match field(&v, "ServerSideEncryptionConfiguration") {
             Some(Value::List(rules)) => Value::List(
@@ -124,7 +121,8 @@ pub(super) fn s3_bucket(cx: &mut Cx<'_, '_>, p: &mut Props) {
         part.set("rule", rules);
     }
     if let Some(v) = p.take("PublicAccessBlockConfiguration") {
-        let part = cx.part("aws_s3_bucket_public_access_block", "public_access_block", &["PublicAccessBlockConfiguration"]);
+        let part =
+            cx.part("aws_s3_bucket_public_access_block", "public_access_block", &["PublicAccessBlockConfiguration"]);
         part.set("bucket", bucket.clone());
         for (from, to) in [
             ("BlockPublicAcls", "block_public_acls"),

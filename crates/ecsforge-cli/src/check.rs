@@ -1,0 +1,222 @@
+//! `ecsforge check`, `rules` and `explain`.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use ecsforge_manifest::Env;
+use ecsforge_model::InfraModel;
+use ecsforge_rules::{Finding, Severity, Suppress};
+use saphyr::{LoadableYamlNode, MarkedYaml, YamlData};
+
+use crate::report::{self, Sources};
+use crate::{Reported, fancy, load};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Manifests, plan JSON files, *.tf.json directories or CloudFormation templates.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// For manifests: check only this environment (default: every declared one).
+    #[arg(long)]
+    env: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Report (and fail on) findings of at least this severity.
+    #[arg(long, value_enum, default_value = "info")]
+    severity: MinSeverity,
+    /// A YAML file of suppressions: a list of {rule, resource, reason}.
+    #[arg(long)]
+    suppressions: Option<PathBuf>,
+    /// Also judge the environments against each other (doc 003 properties 46,
+    /// 47, 49, 50): pass a manifest, or one plan/template per environment.
+    #[arg(long)]
+    all_envs: bool,
+}
+
+pub fn rules() -> Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{:<7} {:<28} {:<8} {:<9} summary", "code", "name", "severity", "property")?;
+    for (meta, _) in ecsforge_rules::all_rules() {
+        let prop = meta.property.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        writeln!(out, "{:<7} {:<28} {:<8} {:<9} {}", meta.code, meta.name, meta.severity.as_str(), prop, meta.summary)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn explain(rule: &str) -> Result<ExitCode> {
+    match ecsforge_rules::lookup(rule) {
+        Some((_, doc)) => {
+            io::stdout().lock().write_all(doc.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => bail!("no rule `{rule}`; hint: `ecsforge rules` lists every rule code and name"),
+    }
+}
+
+/// A model to check, with the name shown in reports.
+struct Input {
+    name: String,
+    model: InfraModel,
+}
+
+fn is_manifest(path: &Path, text: &str) -> bool {
+    let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    yaml && text.lines().any(|l| l.starts_with("services:")) && text.lines().any(|l| l.starts_with("project:"))
+}
+
+fn read_inputs(a: &CheckArgs, sources: &mut Sources) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for path in &a.paths {
+        let name = path.display().to_string();
+        if path.is_dir() {
+            let mut files = Vec::new();
+            for e in std::fs::read_dir(path).with_context(|| format!("cannot read directory {name}"))? {
+                let p = e?.path();
+                if p.to_string_lossy().ends_with(".tf.json") {
+                    let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                    sources.insert(p.display().to_string(), text.clone());
+                    files.push((p.display().to_string(), text));
+                }
+            }
+            if files.is_empty() {
+                bail!(
+                    "{name} holds no *.tf.json files; hint: pass a plan JSON, a template, a manifest or a directory of *.tf.json"
+                );
+            }
+            files.sort();
+            let model = ecsforge_ingest::ingest_terraform_json(&files).map_err(|e| ingest_failed(&e))?;
+            inputs.push(Input { name, model });
+            continue;
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {name}; hint: pass an existing file"))?;
+        sources.insert(name.clone(), text.clone());
+        if is_manifest(path, &text) {
+            let m = load(path)?;
+            let envs: Vec<Env> = match &a.env {
+                Some(e) => vec![Env::parse(e).filter(|e| m.environments.contains_key(e)).with_context(|| {
+                    format!("environment `{e}` is not declared in {name}; hint: declared environments are listed under `environments`")
+                })?],
+                None => m.environments.keys().copied().collect(),
+            };
+            for env in envs {
+                let model = ecsforge_synth::synth(&m, env)?;
+                inputs.push(Input { name: format!("{name} ({env})"), model });
+            }
+        } else {
+            let model = ecsforge_ingest::ingest(&name, &text).map_err(|e| ingest_failed(&e))?;
+            inputs.push(Input { name, model });
+        }
+    }
+    Ok(inputs)
+}
+
+fn ingest_failed(e: &ecsforge_ingest::IngestError) -> anyhow::Error {
+    eprint!("{}", e.render(crate::style() == ecsforge_manifest::Style::Fancy));
+    anyhow::Error::new(Reported)
+}
+
+/// Reads `--suppressions FILE`: a YAML list of `{rule, resource, reason}`.
+/// A suppression without a reason is an error.
+fn suppressions(path: &Path) -> Result<Vec<Suppress>> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read suppressions file {name}"))?;
+    let docs = MarkedYaml::load_from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{name}:{}:{}: invalid yaml: {}; hint: write a list of {{rule, resource, reason}}",
+            e.marker().line(),
+            e.marker().col() + 1,
+            e.info()
+        )
+    })?;
+    let Some(root) = docs.first() else { return Ok(Vec::new()) };
+    let items = match &root.data {
+        YamlData::Sequence(items) => items,
+        _ => bail!(
+            "{name}:{}:{}: expected a list of suppressions; hint: - {{rule: EF016, resource: aws_ecs_service.api, reason: ...}}",
+            root.span.start.line(),
+            root.span.start.col() + 1
+        ),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let get = |k: &str| {
+            item.data.as_mapping_get(k).and_then(|v| v.data.as_str()).map(str::trim).unwrap_or("").to_string()
+        };
+        let (rule, resource, reason) = (get("rule"), get("resource"), get("reason"));
+        let at = format!("{name}:{}:{}", item.span.start.line(), item.span.start.col() + 1);
+        if rule.is_empty() {
+            bail!("{at}: suppression has no rule; hint: name a rule code or name, see `ecsforge rules`");
+        }
+        if ecsforge_rules::lookup(&rule).is_none() {
+            bail!("{at}: no rule `{rule}`; hint: `ecsforge rules` lists every rule");
+        }
+        if reason.is_empty() {
+            bail!("{at}: suppression of {rule} has no reason; hint: add `reason:` saying why the finding is accepted");
+        }
+        out.push(Suppress { rule, resource: if resource.is_empty() { "*".into() } else { resource }, reason });
+    }
+    Ok(out)
+}
+
+pub fn run(a: CheckArgs) -> Result<ExitCode> {
+    let extra = match &a.suppressions {
+        Some(p) => suppressions(p)?,
+        None => Vec::new(),
+    };
+    let mut sources = Sources::new();
+    let inputs = read_inputs(&a, &mut sources)?;
+    let min = match a.severity {
+        MinSeverity::Info => Severity::Info,
+        MinSeverity::Warning => Severity::Warning,
+        MinSeverity::Error => Severity::Error,
+    };
+    let mut per_input: Vec<(String, Vec<Finding>)> = Vec::new();
+    for i in &inputs {
+        let findings: Vec<Finding> =
+            ecsforge_rules::check(&i.model, None, &extra).into_iter().filter(|f| f.severity >= min).collect();
+        per_input.push((i.name.clone(), findings));
+    }
+    if a.all_envs {
+        let models: Vec<&InfraModel> = inputs.iter().map(|i| &i.model).collect();
+        let envs: std::collections::BTreeSet<String> =
+            models.iter().filter_map(|m| ecsforge_rules::view::environment(m)).collect();
+        if envs.len() < 2 {
+            bail!(
+                "--all-envs needs at least two environments, found {}; hint: pass a manifest with several environments or one plan per environment",
+                envs.len()
+            );
+        }
+        let cross: Vec<Finding> =
+            ecsforge_rules::check_environments(&models, &extra).into_iter().filter(|f| f.severity >= min).collect();
+        per_input.push(("all environments".into(), cross));
+    }
+    let all: Vec<Finding> = per_input.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
+    let rendered = match a.format {
+        Format::Text => report::text(&all, &sources, fancy()),
+        Format::Json => report::json(&all),
+        Format::Sarif => report::sarif(&all),
+        Format::Junit => report::junit(&per_input),
+    };
+    io::stdout().lock().write_all(rendered.as_bytes())?;
+    let failing = all.iter().any(|f| f.suppressed.is_none());
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,106 @@
+//! `ecsforge check`, `rules` and `explain`: exit codes, formats, suppressions.
+
+use std::fs;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ecsforge() -> Command {
+    let mut c = Command::cargo_bin("ecsforge").expect("binary builds");
+    c.current_dir(repo()).env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn rules_lists_single_and_cross_environment_rules() {
+    ecsforge().arg("rules").assert().success().stdout(
+        predicate::str::contains("EF101   s3-gateway-endpoint")
+            .and(predicate::str::contains("EF049   prod-vpc-isolation")),
+    );
+}
+
+#[test]
+fn explain_prints_the_rule_documentation() {
+    ecsforge()
+        .args(["explain", "s3-gateway-endpoint"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("# EF101 s3-gateway-endpoint:").and(predicate::str::contains("**Fix.**")));
+    ecsforge().args(["explain", "EF999"]).assert().code(2).stderr(predicate::str::contains("no rule `EF999`"));
+}
+
+#[test]
+fn a_clean_manifest_passes_in_every_format() {
+    ecsforge()
+        .args(["check", "examples/twelve-services/ecsforge.yaml", "--all-envs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 findings"));
+    let out = ecsforge().args(["check", "examples/ecr-private/ecsforge.yaml", "--format", "json"]).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["summary"]["total"], 0);
+    let out = ecsforge().args(["check", "examples/ecr-private/ecsforge.yaml", "--format", "sarif"]).assert().success();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), ecsforge_rules::all_rules().len());
+    assert!(
+        rules.iter().all(|r| r["id"].as_str().unwrap().starts_with("EF") && r["shortDescription"]["text"].is_string())
+    );
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+    let out = ecsforge().args(["check", "examples/ecr-private/ecsforge.yaml", "--format", "junit"]).assert().success();
+    let xml = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(xml.contains("<testsuites") && xml.contains("EF101 s3-gateway-endpoint") && !xml.contains("<failure"));
+}
+
+#[test]
+fn a_suppression_without_reason_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("sup.yaml");
+    fs::write(&f, "- rule: EF016\n  resource: aws_ecs_service.api\n").unwrap();
+    ecsforge()
+        .args(["check", "examples/ecr-private/ecsforge.yaml", "--suppressions"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sup.yaml:1:3: suppression of EF016 has no reason"));
+    fs::write(&f, "- rule: EF999\n  reason: x\n").unwrap();
+    ecsforge()
+        .args(["check", "examples/ecr-private/ecsforge.yaml", "--suppressions"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rule `EF999`"));
+}
+
+#[test]
+fn all_envs_needs_two_environments() {
+    ecsforge()
+        .args(["check", "examples/ecr-private/ecsforge.yaml", "--env", "prod", "--all-envs"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--all-envs needs at least two environments"));
+}
+
+/// Validates SARIF against the OASIS SARIF 2.1.0 JSON schema (the file in
+/// tests/fixtures comes from the serde-sarif package, which ships the spec's schema).
+pub fn assert_valid_sarif(sarif: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sarif-schema-2.1.0.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF does not match the 2.1.0 schema:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn sarif_output_matches_the_schema() {
+    let out =
+        ecsforge().args(["check", "examples/twelve-services/ecsforge.yaml", "--format", "sarif"]).assert().success();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_valid_sarif(&sarif);
+}

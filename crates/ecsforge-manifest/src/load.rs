@@ -397,9 +397,12 @@ fn suppressions(cx: &mut Cx, node: &Node) -> Vec<ManifestSuppression> {
         let resource = f.opt("resource").and_then(|n| cx.string(n)).map(|s| s.value).unwrap_or_else(|| "*".into());
         let reason = f.opt("reason").and_then(|n| cx.string(n)).filter(|r| !r.trim().is_empty());
         match (rule, reason) {
-            (Some(rule), Some(reason)) => {
-                out.push(ManifestSuppression { rule: rule.value, resource, reason: reason.value, loc: item.loc.clone() })
-            }
+            (Some(rule), Some(reason)) => out.push(ManifestSuppression {
+                rule: rule.value,
+                resource,
+                reason: reason.value,
+                loc: item.loc.clone(),
+            }),
             (Some(rule), None) => {
                 cx.err(format!("suppression of {} has no reason", rule.value), &item.loc, "no reason").help =
                     Some("add `reason:` saying why this finding is accepted; reviewers read it".into());

@@ -93,7 +93,8 @@ pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
 
 /// Every rule, single-environment and cross-environment: metadata and source.
 pub fn all_rules() -> Vec<(&'static RuleMeta, &'static str)> {
-    let mut v: Vec<_> = REGISTRY.iter().map(|r| (r.meta, r.source)).chain(CROSS_REGISTRY.iter().map(|r| (r.meta, r.source))).collect();
+    let mut v: Vec<_> =
+        REGISTRY.iter().map(|r| (r.meta, r.source)).chain(CROSS_REGISTRY.iter().map(|r| (r.meta, r.source))).collect();
     v.sort_by_key(|(m, _)| m.code);
     v
 }
@@ -215,6 +216,11 @@ pub(crate) fn apply_suppressions(all: &mut [Finding], models: &[&InfraModel], ex
 /// Sorts findings by file, line, code and address.
 pub(crate) fn sort(all: &mut [Finding]) {
     all.sort_by(|a, b| {
-        (&a.provenance.file, a.provenance.line, a.code, &a.address).cmp(&(&b.provenance.file, b.provenance.line, b.code, &b.address))
+        (&a.provenance.file, a.provenance.line, a.code, &a.address).cmp(&(
+            &b.provenance.file,
+            b.provenance.line,
+            b.code,
+            &b.address,
+        ))
     });
 }

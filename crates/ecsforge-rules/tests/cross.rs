@@ -56,7 +56,15 @@ fn each_cross_rule_fires_on_its_mutation() {
         let dev = env(ms, Env::Develop);
         for (addr, r) in &prod.resources {
             if let Some(d) = dev.resources.get_mut(addr) {
-                for k in ["retention_in_days", "default_capacity_provider_strategy", "cpu", "memory", "desired_count", "min_capacity", "max_capacity"] {
+                for k in [
+                    "retention_in_days",
+                    "default_capacity_provider_strategy",
+                    "cpu",
+                    "memory",
+                    "desired_count",
+                    "min_capacity",
+                    "max_capacity",
+                ] {
                     if let Some(v) = r.get(k) {
                         d.set(k, v.clone());
                     }
@@ -69,7 +77,8 @@ fn each_cross_rule_fires_on_its_mutation() {
         c.set("name", "shop-prod");
     });
     check_mutation("EF049", "twelve-services", |ms| {
-        let prod_cidr = env(ms, Env::Prod).get(&Address::new("aws_vpc", "main")).unwrap().get("cidr_block").cloned().unwrap();
+        let prod_cidr =
+            env(ms, Env::Prod).get(&Address::new("aws_vpc", "main")).unwrap().get("cidr_block").cloned().unwrap();
         env(ms, Env::Qa).resources.get_mut(&Address::new("aws_vpc", "main")).unwrap().set("cidr_block", prod_cidr);
     });
     check_mutation("EF050", "ecr-private", |ms| {

@@ -163,6 +163,11 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
     }
 }
 
+/// Rules that report platform resources synth does not produce yet (per-service
+/// alarms, the ALB success-rate alarm, the AWS Config recorder): the "complete
+/// the platform" issue adds them, and then this list must become empty.
+const AWAITING_PLATFORM_RESOURCES: [&str; 3] = ["EF030", "EF056", "EF109"];
+
 /// AWS names that must be unique per type, with their length limits.
 const NAMED: [(&str, &str, usize); 9] = [
     ("aws_security_group", "name", 255),
@@ -232,7 +237,16 @@ proptest! {
         prop_assert_eq!(a.len(), spec.envs.len());
         for m in &a {
             check_model(&spec, m);
+            // Doc 003 §Testing Strategy: every synthesized platform passes every rule.
+            let findings: Vec<_> = ecsforge_rules::check(m, None, &[])
+                .into_iter()
+                .filter(|f| !AWAITING_PLATFORM_RESOURCES.contains(&f.code))
+                .collect();
+            prop_assert!(findings.is_empty(), "{} findings on a synthesized platform: {:#?}", m.environment, findings);
         }
+        let refs: Vec<&InfraModel> = a.iter().collect();
+        let cross = ecsforge_rules::check_environments(&refs, &[]);
+        prop_assert!(cross.is_empty(), "cross-environment findings: {:#?}", cross);
         for files in emit_all(&a) {
             for f in files {
                 let v: serde_json::Value = serde_json::from_str(&f.contents).expect("valid JSON");

@@ -104,3 +104,57 @@ fn sarif_output_matches_the_schema() {
     let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_valid_sarif(&sarif);
 }
+
+const GOOD_CFN: &str = "crates/ecsforge-ingest/tests/fixtures/cloudformation/ecr-private-000.yaml";
+const NO_S3_CFN: &str = "crates/ecsforge-ingest/tests/fixtures/cloudformation/ecr-private-000-no-s3.yaml";
+
+#[test]
+fn the_doc_000_outage_is_caught_with_the_offending_line() {
+    ecsforge().args(["check", GOOD_CFN]).assert().success().stdout(predicate::str::contains("0 findings"));
+    let out = ecsforge().args(["check", NO_S3_CFN]).assert().code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("error[EF101] s3-gateway-endpoint"), "{text}");
+    assert!(text.contains("has no route to S3"), "{text}");
+    // The offending source line is shown, with its file:line:col.
+    assert!(text.contains("ecr-private-000-no-s3.yaml:") && text.contains("Type: AWS::ECS::Service"), "{text}");
+    assert!(text.contains("2 findings: 2 error"), "{text}");
+}
+
+#[test]
+fn sarif_with_results_and_suppressions_matches_the_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sup = tmp.path().join("sup.yaml");
+    fs::write(&sup, "- rule: s3-gateway-endpoint\n  resource: aws_ecs_service.Service\n  reason: migration window until Friday\n").unwrap();
+    let out = ecsforge().args(["check", NO_S3_CFN, "--format", "sarif", "--suppressions"]).arg(&sup).assert().success();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "suppressed findings are still reported");
+    for r in results {
+        assert_eq!(r["ruleId"], "EF101");
+        assert_eq!(r["suppressions"][0]["justification"], "migration window until Friday");
+        assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_i64().unwrap() > 1);
+    }
+    // Unsuppressed, the same input fails and JUnit marks the rule failed.
+    let out = ecsforge().args(["check", NO_S3_CFN, "--format", "junit"]).assert().code(1);
+    let xml = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(xml.contains("<failure") && xml.contains("EF101"), "{xml}");
+}
+
+#[test]
+fn invalid_templates_exit_2_with_a_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("bad.yaml");
+    fs::write(&f, "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Bogus 10.0.0.0/16\n")
+        .unwrap();
+    ecsforge()
+        .arg("check")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("bad.yaml:6:").and(predicate::str::contains("Bogus")));
+    let j = tmp.path().join("truncated.json");
+    fs::write(&j, "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\", ").unwrap();
+    ecsforge().arg("check").arg(&j).assert().code(2).stderr(predicate::str::contains("truncated.json:1:"));
+}

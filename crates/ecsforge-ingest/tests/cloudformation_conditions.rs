@@ -74,6 +74,9 @@ fn condition_functions() {
         ("!Equals [a, b]", r#"{"Fn::Equals": ["a", "b"]}"#, "false"),
         (r#"!Equals [1, "1"]"#, r#"{"Fn::Equals": [1, "1"]}"#, "true"),
         ("!Equals [!Ref Open, x]", r#"{"Fn::Equals": [{"Ref": "Open"}, "x"]}"#, "unknown"),
+        // A partly unknown string is not unequal, it is unknown.
+        (r#"!Equals [!Sub "${Open}-x", a-x]"#, r#"{"Fn::Equals": [{"Fn::Sub": "${Open}-x"}, "a-x"]}"#, "unknown"),
+        (r#"!Equals [!Sub "${Env}-x", prod-x]"#, r#"{"Fn::Equals": [{"Fn::Sub": "${Env}-x"}, "prod-x"]}"#, "true"),
         ("!Equals [[a, b], [a, b]]", r#"{"Fn::Equals": [["a", "b"], ["a", "b"]]}"#, "true"),
         ("!Not [!Condition IsProd]", r#"{"Fn::Not": [{"Condition": "IsProd"}]}"#, "false"),
         ("!Not [!Condition Later]", r#"{"Fn::Not": [{"Condition": "Later"}]}"#, "unknown"),

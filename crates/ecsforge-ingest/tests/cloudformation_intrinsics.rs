@@ -126,6 +126,9 @@ fn sub_builds_strings_and_templates() {
             r#"tmpl"arn:aws:s3:::b-(unknown)""#,
         ),
         (r#"!Sub "${Count} tasks""#, r#"{"Fn::Sub": "${Count} tasks"}"#, r#""3 tasks""#),
+        // Nothing known: the whole value is unknown.
+        (r#"!Sub "${Open}""#, r#"{"Fn::Sub": "${Open}"}"#, "(unknown)"),
+        (r#"!Sub "${AWS::Region}${AWS::AccountId}""#, r#"{"Fn::Sub": "${AWS::Region}${AWS::AccountId}"}"#, "(unknown)"),
     ]);
     check_with(
         &region("eu-west-1"),
@@ -158,6 +161,10 @@ fn join_select_split() {
         (r#"!Split [",", "a,b"]"#, r#"{"Fn::Split": [",", "a,b"]}"#, r#"["a", "b"]"#),
         (r#"!Split [",", !Ref Open]"#, r#"{"Fn::Split": [",", {"Ref": "Open"}]}"#, "(unknown)"),
         (r#"!Split [",", !Ref Vpc]"#, r#"{"Fn::Split": [",", {"Ref": "Vpc"}]}"#, "(unknown)"),
+        // A partly unknown string cannot be split, used as an index, key or delimiter.
+        (r#"!Split [",", !Sub "a,${Open}"]"#, r#"{"Fn::Split": [",", {"Fn::Sub": "a,${Open}"}]}"#, "(unknown)"),
+        (r#"!Select [!Sub "${Open}1", [x]]"#, r#"{"Fn::Select": [{"Fn::Sub": "${Open}1"}, ["x"]]}"#, "(unknown)"),
+        (r#"!Join [!Sub "${Open}-", [x]]"#, r#"{"Fn::Join": [{"Fn::Sub": "${Open}-"}, ["x"]]}"#, "(unknown)"),
         (r#"!Select [2, !Split ["/", "a/b/c"]]"#, r#"{"Fn::Select": [2, {"Fn::Split": ["/", "a/b/c"]}]}"#, r#""c""#),
     ]);
 }
@@ -168,6 +175,11 @@ fn find_in_map() {
         ("!FindInMap [Sizes, !Ref Env, Cpu]", r#"{"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Cpu"]}"#, "1024"),
         ("!FindInMap [Sizes, prod, Names]", r#"{"Fn::FindInMap": ["Sizes", "prod", "Names"]}"#, r#"["x", "y"]"#),
         ("!FindInMap [Sizes, !Ref Open, Cpu]", r#"{"Fn::FindInMap": ["Sizes", {"Ref": "Open"}, "Cpu"]}"#, "(unknown)"),
+        (
+            r#"!FindInMap [Sizes, !Sub "${Open}-x", Cpu]"#,
+            r#"{"Fn::FindInMap": ["Sizes", {"Fn::Sub": "${Open}-x"}, "Cpu"]}"#,
+            "(unknown)",
+        ),
         (
             "!FindInMap [Sizes, dev, Names, {DefaultValue: none}]",
             r#"{"Fn::FindInMap": ["Sizes", "dev", "Names", {"DefaultValue": "none"}]}"#,
@@ -276,6 +288,16 @@ fn language_extension_functions() {
         ("{'Fn::Length': !Ref Zones}", r#"{"Fn::Length": {"Ref": "Zones"}}"#, "3"),
         ("!ToJsonString {a: !Ref Env}", r#"{"Fn::ToJsonString": {"a": {"Ref": "Env"}}}"#, r#"json({a: "prod"})"#),
         ("!ToJsonString {a: !Ref Open}", r#"{"Fn::ToJsonString": {"a": {"Ref": "Open"}}}"#, "(unknown)"),
+        (
+            r#"!ToJsonString {a: !Sub "x-${Open}"}"#,
+            r#"{"Fn::ToJsonString": {"a": {"Fn::Sub": "x-${Open}"}}}"#,
+            "(unknown)",
+        ),
+        (
+            "!ToJsonString {a: !Ref Vpc}",
+            r#"{"Fn::ToJsonString": {"a": {"Ref": "Vpc"}}}"#,
+            "json({a: ${aws_vpc.Vpc.id}})",
+        ),
         ("!Transform {Name: AWS::Include}", r#"{"Fn::Transform": {"Name": "AWS::Include"}}"#, "(unknown)"),
     ]);
 }

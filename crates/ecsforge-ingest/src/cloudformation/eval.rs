@@ -133,19 +133,20 @@ pub(crate) fn scalar_string(v: &Value) -> Option<String> {
     }
 }
 
-/// Whether a value is known throughout (no `Unknown` anywhere inside).
-pub(crate) fn fully_known(v: &Value) -> bool {
+/// Whether a value is unknown, or a string with an unknown piece: either way
+/// not usable where CloudFormation needs a whole known string (a mapping
+/// key, an index, a delimiter, a comparison).
+pub(crate) fn unknownish(v: &Value) -> bool {
     match v {
-        Value::Unknown => false,
-        Value::List(l) => l.iter().all(fully_known),
-        Value::Map(m) => m.values().all(fully_known),
-        Value::Json(inner) => fully_known(inner),
-        _ => true,
+        Value::Unknown => true,
+        Value::Template(parts) => parts.iter().any(|p| matches!(p, Part::Unknown)),
+        _ => false,
     }
 }
 
 /// Builds a string from pieces: a plain string when every piece is literal,
-/// a template when some are references.
+/// a template when some are references or unknown (so the known rest stays
+/// readable), and `Unknown` when nothing of it is known.
 struct Pieces(Vec<Part>);
 
 impl Pieces {
@@ -159,7 +160,7 @@ impl Pieces {
     /// Adds a value; an unknown value becomes an unknown piece, so the known
     /// rest of the string stays readable (`com.amazonaws.<unknown>.s3`).
     /// `Err` when the value is not a string.
-    fn value(&mut self, v: &Value) -> Result<bool, &'static str> {
+    fn value(&mut self, v: &Value) -> Result<(), &'static str> {
         match v {
             Value::Unknown => self.0.push(Part::Unknown),
             Value::Ref(r) => self.0.push(Part::Ref(r.clone())),
@@ -177,12 +178,13 @@ impl Pieces {
             Value::Null => return Err("null"),
             other => self.lit(&scalar_string(other).unwrap_or_default()),
         }
-        Ok(true)
+        Ok(())
     }
     fn finish(self) -> Value {
         match self.0.as_slice() {
             [] => lit(""),
             [Part::Lit(s)] => lit(s.clone()),
+            parts if parts.iter().all(|p| matches!(p, Part::Unknown)) => Value::Unknown,
             _ => Value::Template(self.0),
         }
     }
@@ -434,7 +436,7 @@ impl<'s, 't> Eval<'s, 't> {
                         let Some(id) = items[0].as_str() else { return Err(self.arity_err(f, arg)) };
                         let attr = match self.eval_value(&items[1], mode, "an attribute name")? {
                             Value::String(s) => s,
-                            Value::Unknown => return Ok(Some(Value::Unknown)),
+                            v if unknownish(&v) => return Ok(Some(Value::Unknown)),
                             _ => return Err(self.arity_err(f, arg)),
                         };
                         (id.to_string(), attr)
@@ -479,7 +481,7 @@ impl<'s, 't> Eval<'s, 't> {
             },
             "Fn::ToJsonString" => {
                 let v = self.eval_value(arg, mode, "the argument of Fn::ToJsonString")?;
-                if fully_known(&v) { Value::json(v) } else { Value::Unknown }
+                if comparable(&v) { Value::json(v) } else { Value::Unknown }
             }
             // A macro: its output is not known until CloudFormation runs it.
             "Fn::Transform" => Value::Unknown,
@@ -524,7 +526,6 @@ impl<'s, 't> Eval<'s, 't> {
             }
         }
         let mut out = Pieces(Vec::new());
-        let mut known = true;
         let mut rest = tmpl;
         while let Some(start) = rest.find("${") {
             out.lit(&rest[..start]);
@@ -577,7 +578,7 @@ impl<'s, 't> Eval<'s, 't> {
                 }
             };
             match out.value(&value) {
-                Ok(k) => known &= k,
+                Ok(()) => {}
                 Err(what) => {
                     return Err(self.err(
                         at,
@@ -588,7 +589,7 @@ impl<'s, 't> Eval<'s, 't> {
             }
         }
         out.lit(rest);
-        Ok(if known { out.finish() } else { Value::Unknown })
+        Ok(out.finish())
     }
 
     /// The location of `needle` inside a string node, when it appears there verbatim.
@@ -604,7 +605,7 @@ impl<'s, 't> Eval<'s, 't> {
         let a = self.args("Fn::Join", arg, 2, 2)?;
         let delim = match self.eval_value(&a[0], mode, "a delimiter")? {
             Value::String(s) => s,
-            Value::Unknown => return Ok(Value::Unknown),
+            v if unknownish(&v) => return Ok(Value::Unknown),
             _ => {
                 return Err(self.err(
                     a[0].at,
@@ -619,13 +620,12 @@ impl<'s, 't> Eval<'s, 't> {
             _ => return Err(self.err(a[1].at, "Fn::Join needs a list of values to join", usage("Fn::Join"))),
         };
         let mut out = Pieces(Vec::new());
-        let mut known = true;
         for (i, v) in items.iter().enumerate() {
             if i > 0 {
                 out.lit(&delim);
             }
             match out.value(v) {
-                Ok(k) => known &= k,
+                Ok(()) => {}
                 Err(what) => {
                     return Err(self.err(
                         a[1].at,
@@ -635,13 +635,13 @@ impl<'s, 't> Eval<'s, 't> {
                 }
             }
         }
-        Ok(if known { out.finish() } else { Value::Unknown })
+        Ok(out.finish())
     }
 
     fn select(&self, arg: &Node, mode: Mode) -> R<Value> {
         let a = self.args("Fn::Select", arg, 2, 2)?;
         let index = match self.eval_value(&a[0], mode, "an index")? {
-            Value::Unknown => return Ok(Value::Unknown),
+            v if unknownish(&v) => return Ok(Value::Unknown),
             v => match scalar_string(&v).and_then(|s| s.parse::<usize>().ok()) {
                 Some(i) => i,
                 None => {
@@ -671,9 +671,13 @@ impl<'s, 't> Eval<'s, 't> {
         let a = self.args("Fn::Split", arg, 2, 2)?;
         let delim = match self.eval_value(&a[0], mode, "a delimiter")? {
             Value::String(s) if !s.is_empty() => s,
-            Value::Unknown => return Ok(Value::Unknown),
+            v if unknownish(&v) => return Ok(Value::Unknown),
             _ => {
-                return Err(self.err(a[0].at, "the Fn::Split delimiter must be a non-empty string", usage("Fn::Split")));
+                return Err(self.err(
+                    a[0].at,
+                    "the Fn::Split delimiter must be a non-empty string",
+                    usage("Fn::Split"),
+                ));
             }
         };
         match self.eval_value(&a[1], mode, "the string of Fn::Split")? {
@@ -695,7 +699,7 @@ impl<'s, 't> Eval<'s, 't> {
         let mut keys = Vec::with_capacity(3);
         for k in &a[..3] {
             match self.eval_value(k, mode, "a mapping key")? {
-                Value::Unknown => return Ok(Value::Unknown),
+                v if unknownish(&v) => return Ok(Value::Unknown),
                 v => match scalar_string(&v) {
                     Some(s) => keys.push(s),
                     None => return Err(self.err(k.at, "Fn::FindInMap keys must be strings", usage("Fn::FindInMap"))),
@@ -739,7 +743,7 @@ impl<'s, 't> Eval<'s, 't> {
         let mut nums = [0u32; 2];
         for (i, n) in a[1..].iter().enumerate() {
             match self.eval_value(n, mode, "a number")? {
-                Value::Unknown => return Ok(Value::Unknown),
+                v if unknownish(&v) => return Ok(Value::Unknown),
                 v => match scalar_string(&v).and_then(|s| s.parse::<u32>().ok()) {
                     Some(x) => nums[i] = x,
                     None => {
@@ -868,7 +872,7 @@ impl<'s, 't> Eval<'s, 't> {
                 let a = self.args(f, &e.value, 2, 2)?;
                 let x = self.eval_value(&a[0], Mode::Condition, "a value to compare")?;
                 let y = self.eval_value(&a[1], Mode::Condition, "a value to compare")?;
-                if !fully_known(&x) || !fully_known(&y) {
+                if !comparable(&x) || !comparable(&y) {
                     return Ok(None);
                 }
                 Ok(Some(normalise(&x) == normalise(&y)))
@@ -904,6 +908,16 @@ impl<'s, 't> Eval<'s, 't> {
             }
             _ => Err(bad(n.at, n.describe())),
         }
+    }
+}
+
+/// Whether a value is known well enough to compare (no unknown anywhere).
+fn comparable(v: &Value) -> bool {
+    match v {
+        Value::List(l) => l.iter().all(comparable),
+        Value::Map(m) => m.values().all(comparable),
+        Value::Json(inner) => comparable(inner),
+        other => !unknownish(other),
     }
 }
 

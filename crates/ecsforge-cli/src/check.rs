@@ -51,6 +51,62 @@ pub struct CheckArgs {
     all_envs: bool,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReachFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+pub struct ReachArgs {
+    /// A manifest, plan JSON files, *.tf.json directories or CloudFormation templates.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// For manifests: only this environment (default: every declared one).
+    #[arg(long)]
+    env: Option<String>,
+    /// Only this service (its ECS service address, or its name).
+    #[arg(long)]
+    service: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReachFormat,
+}
+
+pub fn reach(a: ReachArgs) -> Result<ExitCode> {
+    let as_check = CheckArgs {
+        paths: a.paths.clone(),
+        env: a.env.clone(),
+        format: Format::Text,
+        severity: MinSeverity::Info,
+        suppressions: None,
+        all_envs: false,
+    };
+    let mut sources = Sources::new();
+    let inputs = read_inputs(&as_check, &mut sources)?;
+    let mut verdicts = Vec::new();
+    for i in &inputs {
+        verdicts.extend(ecsforge_reach::analyze(&i.model).into_iter().filter(|v| {
+            a.service.as_deref().is_none_or(|s| v.service.as_str() == s || v.service.name() == s.replace('-', "_"))
+        }));
+    }
+    if let Some(s) = &a.service {
+        if verdicts.is_empty() {
+            bail!(
+                "no ECS service `{s}` in the input; hint: use the service name or its address, e.g. aws_ecs_service.orders_api"
+            );
+        }
+    }
+    let now = chrono::Utc::now();
+    let id = format!("ecsforge-reach-{}", now.format("%Y%m%dT%H%M%SZ"));
+    let report = ecsforge_reach::report(&verdicts, &id, &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let out = match a.format {
+        ReachFormat::Text => report.text(),
+        ReachFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(if report.overall_status == ecsforge_reach::Status::Fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
 pub fn rules() -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     writeln!(out, "{:<7} {:<28} {:<8} {:<9} summary", "code", "name", "severity", "property")?;

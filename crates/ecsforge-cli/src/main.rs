@@ -29,6 +29,9 @@ enum Command {
     /// Check infrastructure against every rule: a manifest (synthesized first),
     /// `terraform show -json` plans, `*.tf.json` directories or CloudFormation templates.
     Check(check::CheckArgs),
+    /// Static reachability: can each service's tasks reach ECR, S3, Logs and
+    /// their secrets, and by which path? The doc-000 diagnosis, before deploying.
+    Reach(check::ReachArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation: what it checks, why, an example and the fix.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => synth(a),
         Command::Validate(a) => validate(a),
         Command::Check(a) => check::run(a),
+        Command::Reach(a) => check::reach(a),
         Command::Rules => check::rules(),
         Command::Explain { rule } => check::explain(&rule),
     };

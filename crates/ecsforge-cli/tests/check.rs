@@ -124,7 +124,11 @@ fn the_doc_000_outage_is_caught_with_the_offending_line() {
 fn sarif_with_results_and_suppressions_matches_the_schema() {
     let tmp = tempfile::tempdir().unwrap();
     let sup = tmp.path().join("sup.yaml");
-    fs::write(&sup, "- rule: s3-gateway-endpoint\n  resource: aws_ecs_service.Service\n  reason: migration window until Friday\n").unwrap();
+    fs::write(
+        &sup,
+        "- rule: s3-gateway-endpoint\n  resource: aws_ecs_service.Service\n  reason: migration window until Friday\n",
+    )
+    .unwrap();
     let out = ecsforge().args(["check", NO_S3_CFN, "--format", "sarif", "--suppressions"]).arg(&sup).assert().success();
     let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_valid_sarif(&sarif);
@@ -155,6 +159,27 @@ fn invalid_templates_exit_2_with_a_location() {
         .stdout("")
         .stderr(predicate::str::contains("bad.yaml:6:").and(predicate::str::contains("Bogus")));
     let j = tmp.path().join("truncated.json");
-    fs::write(&j, "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\", ").unwrap();
+    fs::write(
+        &j,
+        "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\", ",
+    )
+    .unwrap();
     ecsforge().arg("check").arg(&j).assert().code(2).stderr(predicate::str::contains("truncated.json:1:"));
+}
+
+#[test]
+fn reach_finds_the_doc_000_outage_and_passes_the_examples() {
+    let out = ecsforge().args(["reach", NO_S3_CFN]).assert().code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("FAIL S3_VPC_ENDPOINT") && text.contains("fix: create an S3 gateway endpoint"), "{text}");
+    let out =
+        ecsforge().args(["reach", "examples/twelve-services/ecsforge.yaml", "--format", "json"]).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["overallStatus"], "PASS");
+    assert!(v["testId"].as_str().unwrap().starts_with("ecsforge-reach-"));
+    ecsforge()
+        .args(["reach", "examples/twelve-services/ecsforge.yaml", "--env", "prod", "--service", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no ECS service `nope`"));
 }

@@ -32,45 +32,10 @@ pub const META: RuleMeta = RuleMeta {
     summary: "execution roles hold the ECR, logs and secrets actions tasks need",
 };
 
-const PULL: [&str; 4] = ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"];
-
 pub fn check(m: &InfraModel, out: &mut Findings) {
     for td in m.of_kind(Kind::EcsTaskDefinition) {
-        let Some(role) = td.get("execution_role_arn").and_then(|v| target(m, v)) else {
-            if td.get("execution_role_arn").is_none() {
-                out.report(td, "task definition has no execution role, so it cannot pull from private ECR or write logs");
-            }
-            continue;
-        };
-        let managed = m.of_kind(Kind::IamRolePolicyAttachment).any(|a| {
-            a.get("role").is_some_and(|v| refers_to(v, &role.address))
-                && str_attr(a, "policy_arn").is_some_and(|p| p.ends_with("/AmazonECSTaskExecutionRolePolicy"))
-        });
-        let allowed = role_allows(m, &role.address);
-        let grants = |action: &str| allowed.iter().any(|s| s.actions.iter().any(|p| action_matches(p, action)));
-        let mut needed: Vec<&str> = Vec::new();
-        if !managed {
-            needed.extend(PULL);
-        }
-        let cs = containers(td);
-        let logs = cs.iter().any(|c| c.get("logConfiguration").and_then(|l| l.get("logDriver")).and_then(Value::as_str) == Some("awslogs"));
-        if logs && !managed {
-            needed.extend(["logs:CreateLogStream", "logs:PutLogEvents"]);
-        }
-        let from: Vec<&str> = cs
-            .iter()
-            .flat_map(|c| c.get("secrets").map(Value::as_list).unwrap_or(&[]))
-            .filter_map(|s| s.get("valueFrom").and_then(Value::as_str))
-            .collect();
-        if from.iter().any(|f| !f.starts_with("arn:aws:ssm:")) {
-            needed.push("secretsmanager:GetSecretValue");
-        }
-        if from.iter().any(|f| f.starts_with("arn:aws:ssm:")) {
-            needed.push("ssm:GetParameters");
-        }
-        let missing: Vec<&str> = needed.into_iter().filter(|a| !grants(a)).collect();
-        if !missing.is_empty() {
-            out.report(td, format!("execution role {} lacks {}; tasks fail to start with AccessDenied", role.address, missing.join(", ")));
+        if let Some(gap) = crate::iam::execution_role_gap(m, td) {
+            out.report(td, gap);
         }
     }
 }

@@ -1,0 +1,538 @@
+//! Static reachability: can each ECS service's tasks reach what they need to
+//! start and run, and by which path? The diagnosis of design doc 000, done
+//! on the model before anything is deployed.
+//!
+//! For every service, every dependency gets a [`Verdict`]: `PASS` with the
+//! path it takes, `WARN` (works, but fragile or costly), or `FAIL` with the
+//! first blocking hop and the exact fix.
+//!
+//! Paths, in the order AWS itself resolves them:
+//! 1. an **interface endpoint** with private DNS in the task's VPC: DNS then
+//!    sends *all* traffic for that service to the endpoint, so its security
+//!    group must admit 443 from the tasks even if a NAT gateway exists;
+//! 2. a **gateway endpoint** (S3) on the task subnet's route table;
+//! 3. a **NAT gateway** default route, the NAT sitting in a subnet with an
+//!    internet-gateway route;
+//! 4. a **public IP** and an internet-gateway default route.
+//!
+//! Architecture invariant: pure; reads only [`InfraModel`]. The caller
+//! supplies the timestamp of the report.
+
+use ecsforge_model::{Address, InfraModel, Kind, Provenance, Resource, Value};
+use ecsforge_rules::view::*;
+use ipnet::Ipv4Net;
+
+mod report;
+
+pub use report::{Report, TestResult, report};
+
+/// What a task depends on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum Dependency {
+    EcrApi,
+    EcrDkr,
+    /// ECR image layers in `prod-<region>-starport-layer-bucket`.
+    S3Layers,
+    Logs,
+    SecretsManager,
+    Ssm,
+    /// Name resolution inside the VPC.
+    Dns,
+    /// The execution role's permissions for the pull, logs and secrets.
+    IamPermissions,
+}
+
+impl Dependency {
+    /// The test name in the doc-000 report (`S3_VPC_ENDPOINT`, ...).
+    pub fn test_name(&self) -> &'static str {
+        match self {
+            Dependency::EcrApi => "ECR_API_CONNECTIVITY",
+            Dependency::EcrDkr => "ECR_DKR_CONNECTIVITY",
+            Dependency::S3Layers => "S3_VPC_ENDPOINT",
+            Dependency::Logs => "CLOUDWATCH_LOGS_CONNECTIVITY",
+            Dependency::SecretsManager => "SECRETS_MANAGER_CONNECTIVITY",
+            Dependency::Ssm => "SSM_CONNECTIVITY",
+            Dependency::Dns => "DNS_RESOLUTION",
+            Dependency::IamPermissions => "IAM_PERMISSIONS",
+        }
+    }
+
+    /// The endpoint service name (`ecr.api`) for AWS-service dependencies.
+    fn service(&self) -> Option<&'static str> {
+        Some(match self {
+            Dependency::EcrApi => "ecr.api",
+            Dependency::EcrDkr => "ecr.dkr",
+            Dependency::S3Layers => "s3",
+            Dependency::Logs => "logs",
+            Dependency::SecretsManager => "secretsmanager",
+            Dependency::Ssm => "ssm",
+            Dependency::Dns | Dependency::IamPermissions => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// How a dependency is reached.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Path {
+    InterfaceEndpoint(Address),
+    GatewayEndpoint(Address),
+    Nat(Address),
+    InternetGateway(Address),
+    /// Not a network path (DNS, IAM).
+    Local,
+}
+
+/// The verdict for one dependency of one service.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Verdict {
+    pub service: Address,
+    pub dependency: Dependency,
+    pub status: Status,
+    pub path: Option<Path>,
+    /// What was found, including the first blocking hop on failure.
+    pub details: String,
+    /// The exact fix (empty on PASS).
+    pub recommendation: String,
+    pub provenance: Provenance,
+}
+
+/// The network context of one service's tasks.
+struct Task<'m> {
+    service: &'m Resource,
+    vpc: Option<&'m Resource>,
+    subnets: Vec<&'m Resource>,
+    groups: Vec<Address>,
+    public_ip: bool,
+}
+
+/// Analyses every ECS service of the model.
+pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for svc in m.of_kind(Kind::EcsService) {
+        let Some(task) = task(m, svc) else { continue };
+        let td = svc.get("task_definition").and_then(|v| target(m, v));
+        let containers = td.map(containers).unwrap_or(&[]);
+        let mut deps = vec![Dependency::Dns, Dependency::EcrApi, Dependency::EcrDkr, Dependency::S3Layers];
+        if containers.iter().any(|c| {
+            c.get("logConfiguration").and_then(|l| l.get("logDriver")).and_then(Value::as_str) == Some("awslogs")
+        }) {
+            deps.push(Dependency::Logs);
+        }
+        let from: Vec<&str> = containers
+            .iter()
+            .flat_map(|c| c.get("secrets").map(Value::as_list).unwrap_or(&[]))
+            .filter_map(|s| s.get("valueFrom").and_then(Value::as_str))
+            .collect();
+        if from.iter().any(|f| !f.starts_with("arn:aws:ssm:")) {
+            deps.push(Dependency::SecretsManager);
+        }
+        if from.iter().any(|f| f.starts_with("arn:aws:ssm:")) {
+            deps.push(Dependency::Ssm);
+        }
+        deps.push(Dependency::IamPermissions);
+        for d in deps {
+            out.push(match d {
+                Dependency::Dns => dns(&task),
+                Dependency::IamPermissions => iam(m, &task),
+                Dependency::S3Layers => s3(m, &task),
+                _ => aws_service(m, &task, d),
+            });
+        }
+    }
+    out
+}
+
+fn task<'m>(m: &'m InfraModel, svc: &'m Resource) -> Option<Task<'m>> {
+    let net = block(svc, "network_configuration")?;
+    let subnets: Vec<&Resource> =
+        net.get("subnets").map(Value::as_list).unwrap_or(&[]).iter().filter_map(|v| target(m, v)).collect();
+    let groups =
+        net.get("security_groups").map(Value::as_list).unwrap_or(&[]).iter().filter_map(ref_address).cloned().collect();
+    let vpc = subnets.first().and_then(|s| s.get("vpc_id")).and_then(|v| target(m, v));
+    let public_ip = net.get("assign_public_ip").and_then(as_bool).unwrap_or(false);
+    Some(Task { service: svc, vpc, subnets, groups, public_ip })
+}
+
+fn verdict(
+    t: &Task,
+    d: Dependency,
+    status: Status,
+    path: Option<Path>,
+    details: String,
+    recommendation: String,
+) -> Verdict {
+    Verdict {
+        service: t.service.address.clone(),
+        dependency: d,
+        status,
+        path,
+        details,
+        recommendation,
+        provenance: t.service.provenance.clone(),
+    }
+}
+
+fn vpc_flag(vpc: Option<&Resource>, key: &str, default: bool) -> bool {
+    vpc.and_then(|v| v.get(key)).map(|x| as_bool(x).unwrap_or(true)).unwrap_or(default)
+}
+
+fn dns(t: &Task) -> Verdict {
+    let support = vpc_flag(t.vpc, "enable_dns_support", true);
+    let hostnames = vpc_flag(t.vpc, "enable_dns_hostnames", false);
+    let vpc = t.vpc.map(|v| v.address.to_string()).unwrap_or_else(|| "the VPC".into());
+    if support && hostnames {
+        verdict(
+            t,
+            Dependency::Dns,
+            Status::Pass,
+            Some(Path::Local),
+            format!("{vpc} resolves names (DNS support and hostnames on)"),
+            String::new(),
+        )
+    } else {
+        let off: Vec<&str> = [("enable_dns_support", support), ("enable_dns_hostnames", hostnames)]
+            .into_iter()
+            .filter(|(_, on)| !on)
+            .map(|(k, _)| k)
+            .collect();
+        verdict(
+            t,
+            Dependency::Dns,
+            Status::Fail,
+            None,
+            format!("{vpc} has {} off, so interface endpoints' private DNS names do not resolve", off.join(" and ")),
+            format!("set {} = true on {vpc}", off.join(" and ")),
+        )
+    }
+}
+
+/// The route table of a subnet (explicit association only).
+fn route_table<'m>(m: &'m InfraModel, subnet: &Address) -> Option<&'m Address> {
+    m.of_kind(Kind::RouteTableAssociation)
+        .find(|a| a.get("subnet_id").is_some_and(|v| refers_to(v, subnet)))
+        .and_then(|a| a.get("route_table_id").and_then(ref_address))
+}
+
+/// Egress from the task's groups to 443 over TCP towards a peer matched by `to`.
+fn task_egress_443(m: &InfraModel, t: &Task, to: impl Fn(&SgRule) -> bool) -> bool {
+    sg_rules(m)
+        .iter()
+        .any(|r| r.egress && r.group.as_ref().is_some_and(|g| t.groups.contains(g)) && r.covers_tcp(443) && to(r))
+}
+
+fn cidr_of(r: &Resource) -> Option<Ipv4Net> {
+    str_attr(r, "cidr_block").and_then(|c| c.parse().ok())
+}
+
+/// Whether any of `cidrs` covers `net`.
+fn covers(cidrs: &[String], net: Option<Ipv4Net>) -> bool {
+    cidrs.iter().filter_map(|c| c.parse::<Ipv4Net>().ok()).any(|c| net.is_some_and(|n| c.contains(&n)))
+}
+
+/// Default-route path out of a subnet: NAT (in a public subnet), or IGW with a public IP.
+fn internet_path(m: &InfraModel, t: &Task, subnet: &Address) -> Result<Path, String> {
+    let Some(rt) = route_table(m, subnet) else {
+        return Err(format!("subnet {subnet} has no route table association"));
+    };
+    match default_route(m, rt) {
+        Some((Kind::NatGateway, nat)) => {
+            let nat_subnet = m.get(nat).and_then(|n| n.get("subnet_id")).and_then(ref_address);
+            match nat_subnet {
+                Some(ns) if subnet_is_public(m, ns) == Some(true) => Ok(Path::Nat(nat.clone())),
+                Some(ns) => Err(format!("NAT gateway {nat} sits in {ns}, which has no internet-gateway route")),
+                None => Ok(Path::Nat(nat.clone())),
+            }
+        }
+        Some((Kind::InternetGateway, igw)) if t.public_ip => Ok(Path::InternetGateway(igw.clone())),
+        Some((Kind::InternetGateway, _)) => {
+            Err(format!("subnet {subnet} routes to an internet gateway but tasks get no public IP"))
+        }
+        _ => Err(format!("subnet {subnet} (route table {rt}) has no default route to a NAT gateway")),
+    }
+}
+
+/// An AWS service reached over HTTPS: interface endpoint first, then NAT/IGW.
+fn aws_service(m: &InfraModel, t: &Task, d: Dependency) -> Verdict {
+    let svc = d.service().expect("network dependency");
+    let vpc = t.vpc.map(|v| v.address.clone());
+    let endpoint = m.of_kind(Kind::VpcEndpoint).find(|e| {
+        endpoint_service(e).as_deref() == Some(svc)
+            && str_attr(e, "vpc_endpoint_type") == Some("Interface")
+            && vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v)))
+    });
+    if let Some(e) = endpoint.filter(|e| bool_attr(e, "private_dns_enabled") == Some(true)) {
+        // DNS sends all traffic for the service here: it must be open.
+        let ep_groups: Vec<Address> = blocks(e, "security_group_ids").iter().filter_map(ref_address).cloned().collect();
+        let task_cidrs: Vec<Option<Ipv4Net>> = t.subnets.iter().map(|s| cidr_of(s)).collect();
+        let admitted = sg_rules(m).iter().any(|r| {
+            !r.egress
+                && r.group.as_ref().is_some_and(|g| ep_groups.contains(g))
+                && r.covers_tcp(443)
+                && (r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| t.groups.contains(p))
+                    || task_cidrs.iter().all(|c| covers(&r.cidrs, *c)))
+        });
+        let ep_cidrs: Vec<Option<Ipv4Net>> =
+            blocks(e, "subnet_ids").iter().filter_map(|s| target(m, s)).map(cidr_of).collect();
+        let vpc_cidr = t.vpc.and_then(cidr_of);
+        let egress = task_egress_443(m, t, |r| {
+            r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| ep_groups.contains(p))
+                || r.is_open_to_world()
+                || covers(&r.cidrs, vpc_cidr)
+                || (!ep_cidrs.is_empty() && ep_cidrs.iter().all(|c| covers(&r.cidrs, *c)))
+        });
+        let sg_list = ep_groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ");
+        if !admitted {
+            return verdict(
+                t,
+                d,
+                Status::Fail,
+                None,
+                format!(
+                    "{} endpoint {} has private DNS, so all {svc} traffic goes to it, but its security group {sg_list} admits no HTTPS (443) from the task security groups",
+                    svc, e.address
+                ),
+                format!("add an ingress rule on {sg_list}: tcp 443 from the task security group"),
+            );
+        }
+        if !egress {
+            return verdict(
+                t,
+                d,
+                Status::Fail,
+                None,
+                format!("the task security groups allow no HTTPS (443) egress to endpoint {}", e.address),
+                format!("add an egress rule on the task security group: tcp 443 to {sg_list}"),
+            );
+        }
+        // An endpoint missing from a task AZ still works across AZs: warn only.
+        let ep_azs: Vec<String> = blocks(e, "subnet_ids")
+            .iter()
+            .filter_map(|s| target(m, s))
+            .filter_map(|s| str_attr(s, "availability_zone").map(str::to_string))
+            .collect();
+        let missing: Vec<String> = t
+            .subnets
+            .iter()
+            .filter_map(|s| str_attr(s, "availability_zone").map(str::to_string))
+            .filter(|az| !ep_azs.is_empty() && !ep_azs.contains(az))
+            .collect();
+        if !missing.is_empty() {
+            return verdict(
+                t,
+                d,
+                Status::Warn,
+                Some(Path::InterfaceEndpoint(e.address.clone())),
+                format!(
+                    "reached through {}, but the endpoint has no subnet in {}: those tasks cross AZs (an AZ outage cuts them off, and cross-AZ traffic is billed)",
+                    e.address,
+                    missing.join(", ")
+                ),
+                format!("add a private subnet in {} to {}.subnet_ids", missing.join(", "), e.address),
+            );
+        }
+        return verdict(
+            t,
+            d,
+            Status::Pass,
+            Some(Path::InterfaceEndpoint(e.address.clone())),
+            format!("reached through interface endpoint {} (private DNS, HTTPS admitted)", e.address),
+            String::new(),
+        );
+    }
+    // No private-DNS endpoint: the public name resolves to public addresses.
+    let hint_ep = endpoint
+        .map(|e| format!("; interface endpoint {} exists but has private DNS off, so it is not used", e.address))
+        .unwrap_or_default();
+    public_path(m, t, d, &format!("no interface endpoint with private DNS for {svc}{hint_ep}"))
+}
+
+/// NAT or IGW path for every task subnet, plus SG egress 443 to the internet.
+fn public_path(m: &InfraModel, t: &Task, d: Dependency, why_not_private: &str) -> Verdict {
+    let svc = d.service().unwrap_or("the service");
+    let mut path = None;
+    for s in &t.subnets {
+        match internet_path(m, t, &s.address) {
+            Ok(p) => path = Some(p),
+            Err(hop) => {
+                let fix = if d == Dependency::S3Layers {
+                    format!(
+                        "add {} to the S3 gateway endpoint's route_table_ids",
+                        route_table(m, &s.address)
+                            .map(|a| a.to_string())
+                            .unwrap_or_else(|| "the subnet's route table".into())
+                    )
+                } else {
+                    format!(
+                        "create an interface endpoint for com.amazonaws.<region>.{svc} with private DNS in the task subnets, or route {} through a NAT gateway",
+                        s.address
+                    )
+                };
+                return verdict(t, d, Status::Fail, None, format!("{why_not_private}; {hop}"), fix);
+            }
+        }
+    }
+    if !task_egress_443(m, t, |r| r.is_open_to_world()) {
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!(
+                "{why_not_private}; the route exists but the task security groups allow no HTTPS (443) egress to 0.0.0.0/0"
+            ),
+            "add an egress rule on the task security group: tcp 443 to 0.0.0.0/0 (or create the endpoint)".into(),
+        );
+    }
+    let p = path.expect("at least one subnet");
+    let via = match &p {
+        Path::Nat(n) => format!("NAT gateway {n}"),
+        Path::InternetGateway(i) => format!("internet gateway {i}"),
+        _ => "the internet".into(),
+    };
+    verdict(t, d, Status::Pass, Some(p), format!("reached through {via} ({why_not_private})"), String::new())
+}
+
+/// ECR layers from S3: gateway endpoint on every task route table (policy
+/// admitting the layer bucket, SG egress to its prefix list), else NAT/IGW.
+fn s3(m: &InfraModel, t: &Task) -> Verdict {
+    let d = Dependency::S3Layers;
+    let vpc = t.vpc.map(|v| v.address.clone());
+    let gateways: Vec<&Resource> = m
+        .of_kind(Kind::VpcEndpoint)
+        .filter(|e| {
+            endpoint_service(e).as_deref() == Some("s3")
+                && str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway"
+        })
+        .filter(|e| vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v))))
+        .collect();
+    let mut used = None;
+    for s in &t.subnets {
+        let rt = route_table(m, &s.address);
+        let gw = gateways
+            .iter()
+            .find(|g| rt.is_some_and(|rt| blocks(g, "route_table_ids").iter().any(|v| refers_to(v, rt))));
+        match gw {
+            Some(g) => used = Some(*g),
+            None => {
+                // This subnet can still use NAT; otherwise it is the doc-000 outage.
+                if let Err(hop) = internet_path(m, t, &s.address) {
+                    let rt_name = rt.map(|a| a.to_string()).unwrap_or_else(|| "no route table".into());
+                    let (why, fix) = match gateways.first() {
+                        Some(g) => (String::new(), format!("add {rt_name}.id to `{}.route_table_ids`", g.address)),
+                        None => (
+                            "; the VPC has no S3 gateway endpoint".to_string(),
+                            format!(
+                                "create an S3 gateway endpoint (aws_vpc_endpoint, service com.amazonaws.<region>.s3, vpc_endpoint_type Gateway) with {rt_name}.id in its route_table_ids; it is free"
+                            ),
+                        ),
+                    };
+                    // The hop repeats the subnet unless it says more (e.g. a NAT in a private subnet).
+                    let more = if hop.starts_with("subnet ") { String::new() } else { format!(" ({hop})") };
+                    return verdict(
+                        t,
+                        d,
+                        Status::Fail,
+                        None,
+                        format!(
+                            "subnet {} (route table {rt_name}) has no route to S3: no gateway endpoint association and no NAT route{why}{more}",
+                            s.address
+                        ),
+                        fix,
+                    );
+                }
+            }
+        }
+    }
+    let Some(g) = used else { return public_path(m, t, d, "the S3 gateway endpoint is not on the task route tables") };
+    // The endpoint policy must admit the ECR layer bucket.
+    let policy = statements(g.get("policy"));
+    if !policy.is_empty() {
+        let admits = policy.iter().any(|st| {
+            st.effect == "Allow"
+                && st.condition.is_none()
+                && st.actions.iter().any(|a| action_matches(a, "s3:GetObject"))
+                && st.resources.iter().any(|r| match known_suffix(r) {
+                    Some(s) => s == "*" || s.contains("starport-layer-bucket") || s == "arn:aws:s3:::*",
+                    None => matches!(r, Value::Template(_) | Value::Unknown),
+                })
+        });
+        if !admits {
+            return verdict(
+                t,
+                d,
+                Status::Fail,
+                None,
+                format!(
+                    "S3 gateway endpoint {} has a policy that does not allow s3:GetObject on the ECR layer bucket prod-<region>-starport-layer-bucket",
+                    g.address
+                ),
+                format!(
+                    "add a statement to {}'s policy: Allow s3:GetObject on arn:aws:s3:::prod-<region>-starport-layer-bucket/*",
+                    g.address
+                ),
+            );
+        }
+    }
+    let prefix_list = g.attr("prefix_list_id");
+    let egress = task_egress_443(m, t, |r| r.is_open_to_world() || r.prefix_lists.iter().any(|p| **p == prefix_list));
+    if !egress {
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!(
+                "route to S3 through {} exists, but the task security groups allow no HTTPS (443) egress to the S3 prefix list",
+                g.address
+            ),
+            format!(
+                "add an egress rule on the task security group: tcp 443 to prefix list {}.prefix_list_id",
+                g.address
+            ),
+        );
+    }
+    verdict(
+        t,
+        d,
+        Status::Pass,
+        Some(Path::GatewayEndpoint(g.address.clone())),
+        format!("reached through gateway endpoint {} on every task route table", g.address),
+        String::new(),
+    )
+}
+
+/// The execution role can authenticate, pull, log and read the secrets.
+fn iam(m: &InfraModel, t: &Task) -> Verdict {
+    let d = Dependency::IamPermissions;
+    let gap = t
+        .service
+        .get("task_definition")
+        .and_then(|v| target(m, v))
+        .and_then(|td| ecsforge_rules::iam::execution_role_gap(m, td));
+    match gap {
+        None => verdict(
+            t,
+            d,
+            Status::Pass,
+            Some(Path::Local),
+            "the execution role holds the ECR, logs and secrets actions the task needs".into(),
+            String::new(),
+        ),
+        Some(why) => verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            why,
+            "grant the missing actions to the execution role (`ecsforge explain EF104`)".into(),
+        ),
+    }
+}

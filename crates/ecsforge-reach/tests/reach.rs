@@ -1,0 +1,217 @@
+//! Reachability verdicts on the examples, the doc-000 CloudFormation fixtures,
+//! and single mutations that must break exactly the affected dependencies.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ecsforge_manifest::Env;
+use ecsforge_model::{Address, InfraModel, Value};
+use ecsforge_reach::{Dependency, Path, Status, analyze};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str, env: Env) -> InfraModel {
+    let text = std::fs::read_to_string(root().join("examples").join(name).join("ecsforge.yaml")).unwrap();
+    let m = ecsforge_manifest::load(&format!("examples/{name}/ecsforge.yaml"), &text).unwrap();
+    ecsforge_synth::synth(&m, env).unwrap()
+}
+
+fn cfn(name: &str) -> InfraModel {
+    let path = root().join("crates/ecsforge-ingest/tests/fixtures/cloudformation").join(name);
+    ecsforge_ingest::ingest(name, &std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Status per dependency of one service.
+fn statuses(m: &InfraModel, service: &str) -> BTreeMap<Dependency, Status> {
+    analyze(m).into_iter().filter(|v| v.service.as_str() == service).map(|v| (v.dependency, v.status)).collect()
+}
+
+/// Asserts every dependency of `service` has `Pass` except those listed.
+fn check(m: &InfraModel, service: &str, expected: &[(Dependency, Status)]) {
+    let got = statuses(m, service);
+    assert!(!got.is_empty(), "no verdicts for {service}");
+    let mut want: BTreeMap<Dependency, Status> = got.keys().map(|d| (d.clone(), Status::Pass)).collect();
+    for (d, s) in expected {
+        want.insert(d.clone(), *s);
+    }
+    if got != want {
+        let details: Vec<String> = analyze(m)
+            .into_iter()
+            .filter(|v| v.service.as_str() == service && v.status != Status::Pass)
+            .map(|v| format!("{:?}: {}", v.dependency, v.details))
+            .collect();
+        panic!("{service}: expected {want:?}\ngot {got:?}\n{}", details.join("\n"));
+    }
+}
+
+const SVC: &str = "aws_ecs_service.file_processor";
+
+#[test]
+fn examples_reach_everything() {
+    for env in [Env::Develop, Env::Prod] {
+        let m = example("ecr-private", env);
+        check(&m, SVC, &[]);
+    }
+    for env in Env::ALL {
+        let m = example("twelve-services", env);
+        let verdicts = analyze(&m);
+        let bad: Vec<_> = verdicts.iter().filter(|v| v.status != Status::Pass).collect();
+        assert!(bad.is_empty(), "{env}: {bad:#?}");
+        assert_eq!(verdicts.iter().filter(|v| v.dependency == Dependency::EcrApi).count(), 12);
+    }
+}
+
+#[test]
+fn endpoints_only_uses_endpoints_and_nat_environments_keep_them_too() {
+    let m = example("ecr-private", Env::Develop);
+    let v = analyze(&m);
+    let s3 = v.iter().find(|v| v.dependency == Dependency::S3Layers).unwrap();
+    assert_eq!(s3.path, Some(Path::GatewayEndpoint(Address::new("aws_vpc_endpoint", "s3"))));
+    let dkr = v.iter().find(|v| v.dependency == Dependency::EcrDkr).unwrap();
+    assert_eq!(dkr.path, Some(Path::InterfaceEndpoint(Address::new("aws_vpc_endpoint", "ecr_dkr"))));
+}
+
+#[test]
+fn doc_000_cloudformation_fixtures() {
+    let good = cfn("ecr-private-000.yaml");
+    check(&good, "aws_ecs_service.Service", &[]);
+    let outage = cfn("ecr-private-000-no-s3.yaml");
+    check(&outage, "aws_ecs_service.Service", &[(Dependency::S3Layers, Status::Fail)]);
+    let v = analyze(&outage).into_iter().find(|v| v.dependency == Dependency::S3Layers).unwrap();
+    assert!(
+        v.details.contains("has no route to S3: no gateway endpoint association and no NAT route"),
+        "{}",
+        v.details
+    );
+}
+
+fn res<'a>(m: &'a mut InfraModel, kind: &str, name: &str) -> &'a mut ecsforge_model::Resource {
+    m.resources.get_mut(&Address::new(kind, name)).unwrap_or_else(|| panic!("no {kind}.{name}"))
+}
+
+#[test]
+fn dropping_the_endpoint_sg_rule_breaks_every_interface_endpoint_path() {
+    let mut m = example("ecr-private", Env::Develop);
+    m.resources.remove(&Address::new("aws_vpc_security_group_ingress_rule", "endpoints_from_file_processor"));
+    use Dependency::*;
+    check(
+        &m,
+        SVC,
+        &[
+            (EcrApi, Status::Fail),
+            (EcrDkr, Status::Fail),
+            (Logs, Status::Fail),
+            (SecretsManager, Status::Fail),
+            (Ssm, Status::Fail),
+        ],
+    );
+}
+
+#[test]
+fn dropping_task_https_egress_to_endpoints_breaks_interface_paths_only() {
+    let mut m = example("ecr-private", Env::Develop);
+    m.resources.remove(&Address::new("aws_vpc_security_group_egress_rule", "file_processor_to_endpoints"));
+    use Dependency::*;
+    check(
+        &m,
+        SVC,
+        &[
+            (EcrApi, Status::Fail),
+            (EcrDkr, Status::Fail),
+            (Logs, Status::Fail),
+            (SecretsManager, Status::Fail),
+            (Ssm, Status::Fail),
+        ],
+    );
+}
+
+#[test]
+fn dns_off_fails_dns() {
+    let mut m = example("ecr-private", Env::Develop);
+    res(&mut m, "aws_vpc", "main").set("enable_dns_hostnames", false);
+    check(&m, SVC, &[(Dependency::Dns, Status::Fail)]);
+}
+
+#[test]
+fn private_dns_off_without_nat_fails_that_service_only() {
+    let mut m = example("ecr-private", Env::Develop);
+    res(&mut m, "aws_vpc_endpoint", "ecr_dkr").set("private_dns_enabled", false);
+    check(&m, SVC, &[(Dependency::EcrDkr, Status::Fail)]);
+}
+
+#[test]
+fn private_dns_off_with_nat_falls_back_to_nat() {
+    let mut m = example("twelve-services", Env::Develop);
+    res(&mut m, "aws_vpc_endpoint", "ecr_dkr").set("private_dns_enabled", false);
+    let v = analyze(&m)
+        .into_iter()
+        .find(|v| v.dependency == Dependency::EcrDkr && v.service.as_str() == "aws_ecs_service.orders_api")
+        .unwrap();
+    assert_eq!(v.status, Status::Pass);
+    assert!(matches!(v.path, Some(Path::Nat(_))), "{v:?}");
+}
+
+#[test]
+fn an_endpoint_missing_from_one_az_is_a_warning() {
+    let mut m = example("ecr-private", Env::Develop);
+    if let Some(Value::List(subnets)) = res(&mut m, "aws_vpc_endpoint", "logs").attrs.get_mut("subnet_ids") {
+        subnets.pop();
+    }
+    check(&m, SVC, &[(Dependency::Logs, Status::Warn)]);
+}
+
+#[test]
+fn dropping_a_route_table_from_the_s3_endpoint_is_the_doc_000_outage() {
+    let mut m = example("ecr-private", Env::Develop);
+    if let Some(Value::List(tables)) = res(&mut m, "aws_vpc_endpoint", "s3").attrs.get_mut("route_table_ids") {
+        tables.remove(1);
+    }
+    check(&m, SVC, &[(Dependency::S3Layers, Status::Fail)]);
+    let v = analyze(&m).into_iter().find(|v| v.dependency == Dependency::S3Layers).unwrap();
+    assert!(
+        v.details.starts_with("subnet aws_subnet.private_b (route table aws_route_table.private_b) has no route to S3"),
+        "{}",
+        v.details
+    );
+    assert_eq!(v.recommendation, "add aws_route_table.private_b.id to `aws_vpc_endpoint.s3.route_table_ids`");
+}
+
+#[test]
+fn with_nat_a_missing_s3_association_still_reaches_s3() {
+    let mut m = example("twelve-services", Env::Prod);
+    res(&mut m, "aws_vpc_endpoint", "s3").set("route_table_ids", Value::List(vec![]));
+    let v = analyze(&m).into_iter().find(|v| v.dependency == Dependency::S3Layers).unwrap();
+    assert_eq!(v.status, Status::Pass);
+}
+
+#[test]
+fn removing_one_iam_action_fails_iam_only() {
+    let mut m = example("ecr-private", Env::Develop);
+    let p = res(&mut m, "aws_iam_role_policy", "file_processor_execution");
+    if let Some(Value::Json(doc)) = p.attrs.get_mut("policy") {
+        if let Value::Map(d) = doc.as_mut() {
+            if let Some(Value::List(st)) = d.get_mut("Statement") {
+                st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrAuth"));
+            }
+        }
+    }
+    check(&m, SVC, &[(Dependency::IamPermissions, Status::Fail)]);
+}
+
+#[test]
+fn report_follows_the_doc_000_data_model() {
+    let m = cfn("ecr-private-000-no-s3.yaml");
+    let r = ecsforge_reach::report(&analyze(&m), "t-1", "2026-11-22T00:00:00Z");
+    let json = serde_json::to_value(&r).unwrap();
+    for key in ["testId", "timestamp", "tests", "overallStatus", "summary"] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(json["overallStatus"], "FAIL");
+    let names: Vec<&str> = json["tests"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for n in ["S3_VPC_ENDPOINT", "ECR_API_CONNECTIVITY", "ECR_DKR_CONNECTIVITY", "IAM_PERMISSIONS", "DNS_RESOLUTION"] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    insta::assert_snapshot!("doc-000-outage-text", r.text());
+}

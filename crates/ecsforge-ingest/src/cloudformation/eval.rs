@@ -49,12 +49,24 @@ pub(crate) fn short_form(suffix: &str) -> Option<&'static str> {
 }
 
 /// The hint for an unknown intrinsic: every supported one.
-pub(crate) fn supported_hint() -> String {
+/// `name` is as written: `Fn::Bogus` or `!Reff`.
+pub(crate) fn supported_hint(name: &str) -> String {
+    let short = name.strip_prefix('!');
+    let bare = short.unwrap_or(name).trim_start_matches("Fn::").to_ascii_lowercase();
+    let close = SHORT_FORMS
+        .iter()
+        .map(|(s, l)| (strsim::jaro_winkler(&bare, &s.to_ascii_lowercase()), s, l))
+        .filter(|(score, _, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let suggestion = match (close, short) {
+        (Some((_, s, _)), Some(_)) => format!("did you mean `!{s}`? "),
+        (Some((_, _, l)), None) => format!("did you mean `{l}`? "),
+        (None, _) => String::new(),
+    };
     let long: Vec<&str> = SHORT_FORMS.iter().map(|(_, l)| *l).collect();
     format!(
-        "supported intrinsic functions: {} (short forms: {})",
-        long.join(", "),
-        SHORT_FORMS.iter().map(|(s, _)| format!("!{s}")).collect::<Vec<_>>().join(", ")
+        "{suggestion}supported: {}; in YAML each has a short form without `Fn::` (!GetAtt, !Sub, ...)",
+        long.join(", ")
     )
 }
 
@@ -500,7 +512,7 @@ impl<'s, 't> Eval<'s, 't> {
                 ));
             }
             _ => {
-                return Err(self.err(e.key_at, format!("unknown intrinsic function `{f}`"), supported_hint()));
+                return Err(self.err(e.key_at, format!("unknown intrinsic function `{f}`"), supported_hint(f)));
             }
         };
         Ok(Some(v))
@@ -570,8 +582,14 @@ impl<'s, 't> Eval<'s, 't> {
                     }
                     Err(mut e) => {
                         if e.message.starts_with("no resource or parameter") {
+                            let candidates: Vec<&String> = self.params.keys().chain(self.resources.keys()).collect();
+                            let vars: Vec<String> = vars.keys().map(|v| v.to_string()).collect();
                             e.message =
                                 format!("Fn::Sub refers to `{name}`, which is not a resource, parameter or variable");
+                            e.hint = format!(
+                                "{}`${{Name}}` names a parameter, a resource, a pseudo parameter such as AWS::Region or a Fn::Sub variable; write `${{!Name}}` for a literal `${{Name}}`",
+                                self.suggest(name, candidates.into_iter().chain(vars.iter()))
+                            );
                         }
                         return Err(e);
                     }
@@ -902,7 +920,7 @@ impl<'s, 't> Eval<'s, 't> {
             },
             _ if f == "Ref" || f.starts_with("Fn::") => {
                 if short_form(f.trim_start_matches("Fn::")).is_none() && f != "Ref" {
-                    return Err(self.err(e.key_at, format!("unknown intrinsic function `{f}`"), supported_hint()));
+                    return Err(self.err(e.key_at, format!("unknown intrinsic function `{f}`"), supported_hint(f)));
                 }
                 Err(bad(e.key_at, f.to_string()))
             }

@@ -156,7 +156,7 @@ impl Loader<'_, '_> {
                     return Err(src.error(
                         tag_at,
                         format!("unknown intrinsic function `{tag_text}`"),
-                        super::eval::supported_hint(),
+                        super::eval::supported_hint(&tag_text),
                     ));
                 };
                 // The inner node starts after the tag and its blanks.

@@ -129,3 +129,18 @@ fn select_out_of_range() {
         "Resources:\n  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties:\n      CidrBlock: !Select [4, !Cidr [10.0.0.0/16, 2, 8]]\n",
     );
 }
+
+#[test]
+fn positions_after_non_ascii_text() {
+    // saphyr counts characters; the caret must still land on the right byte.
+    check(
+        "non_ascii_yaml",
+        "t.yaml",
+        "Description: \"S3 endpoint ✅ — ECR layers ✅\"\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: [{Key: Name, Value: \"vpc ✅\"}]\n      CidrBlock: !Ref Missing\n",
+    );
+    check(
+        "non_ascii_json",
+        "t.json",
+        "{\"Description\": \"S3 endpoint ✅\",\n \"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\", \"Properties\": {\"Tags\": [{\"Key\": \"✅\", \"Value\": \"✅\"}], \"CidrBlock\": {\"Ref\": \"Missing\"}}}}}\n",
+    );
+}

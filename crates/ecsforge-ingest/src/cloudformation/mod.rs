@@ -22,6 +22,11 @@
 //!   the region (`aws` / `amazonaws.com` when it is unknown).
 //! * A resource or output whose `Condition` is false is omitted; one whose
 //!   condition is unknown is kept. `Fn::If` on an unknown condition is `Unknown`.
+//! * A string built by `Fn::Sub`/`Fn::Join` from known and unknown pieces is
+//!   a `Value::Template` with `Part::Unknown` pieces, so its known parts stay
+//!   readable (`com.amazonaws.<unknown>.s3`); with nothing known it is
+//!   `Unknown`. Where a whole string is needed (mapping keys, indexes,
+//!   delimiters, `Fn::Equals`) a partly unknown string counts as unknown.
 //! * `Fn::Base64` keeps the decoded text: the deployed property holds the
 //!   encoded form, but analyses want to read it.
 //! * `Fn::ImportValue`, `Fn::GetAZs` and `Fn::Transform` are `Unknown`.

@@ -18,6 +18,8 @@
 //! Architecture invariant: pure; reads only [`InfraModel`]. The caller
 //! supplies the timestamp of the report.
 
+use std::collections::HashMap;
+
 use ecsforge_model::{Address, InfraModel, Kind, Provenance, Resource, Value};
 use ecsforge_rules::view::*;
 use ipnet::Ipv4Net;
@@ -113,8 +115,49 @@ struct Task<'m> {
     public_ip: bool,
 }
 
+/// Lookups built once per analysis, so each service costs only what it touches.
+struct Index<'m> {
+    m: &'m InfraModel,
+    rules: Vec<SgRule<'m>>,
+    /// Positions in `rules` by the group the rule belongs to.
+    by_group: HashMap<&'m Address, Vec<usize>>,
+    topo: ecsforge_rules::topology::Topology<'m>,
+    endpoints: Vec<(String, &'m Resource)>,
+    roles: ecsforge_rules::iam::RolePolicies<'m>,
+}
+
+impl<'m> Index<'m> {
+    fn new(m: &'m InfraModel) -> Self {
+        let rules = sg_rules(m);
+        let mut by_group: HashMap<&'m Address, Vec<usize>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(g) = r.resource.get("security_group_id").and_then(ref_address).or(match r.source {
+                RuleSource::Inline => Some(&r.resource.address),
+                RuleSource::Standalone => None,
+            }) {
+                by_group.entry(g).or_default().push(i);
+            }
+        }
+        let endpoints = m.of_kind(Kind::VpcEndpoint).filter_map(|e| endpoint_service(e).map(|s| (s, e))).collect();
+        let roles = ecsforge_rules::iam::RolePolicies::new(m);
+        let topo = ecsforge_rules::topology::Topology::new(m);
+        Index { m, rules, by_group, topo, endpoints, roles }
+    }
+
+    /// Rules of the given groups.
+    fn rules_of<'a>(&'a self, groups: &'a [Address]) -> impl Iterator<Item = &'a SgRule<'m>> + 'a {
+        groups.iter().filter_map(|g| self.by_group.get(g)).flatten().map(|i| &self.rules[*i])
+    }
+
+    fn endpoints(&self, service: &str) -> impl Iterator<Item = &'m Resource> + '_ {
+        let service = service.to_string();
+        self.endpoints.iter().filter(move |(s, _)| *s == service).map(|(_, e)| *e)
+    }
+}
+
 /// Analyses every ECS service of the model.
 pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
+    let ix = Index::new(m);
     let mut out = Vec::new();
     for svc in m.of_kind(Kind::EcsService) {
         let Some(task) = task(m, svc) else { continue };
@@ -141,9 +184,9 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
         for d in deps {
             out.push(match d {
                 Dependency::Dns => dns(&task),
-                Dependency::IamPermissions => iam(m, &task),
-                Dependency::S3Layers => s3(m, &task),
-                _ => aws_service(m, &task, d),
+                Dependency::IamPermissions => iam(&ix, &task),
+                Dependency::S3Layers => s3(&ix, &task),
+                _ => aws_service(&ix, &task, d),
             });
         }
     }
@@ -215,17 +258,13 @@ fn dns(t: &Task) -> Verdict {
 }
 
 /// The route table of a subnet (explicit association only).
-fn route_table<'m>(m: &'m InfraModel, subnet: &Address) -> Option<&'m Address> {
-    m.of_kind(Kind::RouteTableAssociation)
-        .find(|a| a.get("subnet_id").is_some_and(|v| refers_to(v, subnet)))
-        .and_then(|a| a.get("route_table_id").and_then(ref_address))
+fn route_table<'m>(ix: &Index<'m>, subnet: &Address) -> Option<&'m Address> {
+    ix.topo.route_table(subnet)
 }
 
 /// Egress from the task's groups to 443 over TCP towards a peer matched by `to`.
-fn task_egress_443(m: &InfraModel, t: &Task, to: impl Fn(&SgRule) -> bool) -> bool {
-    sg_rules(m)
-        .iter()
-        .any(|r| r.egress && r.group.as_ref().is_some_and(|g| t.groups.contains(g)) && r.covers_tcp(443) && to(r))
+fn task_egress_443(ix: &Index, t: &Task, to: impl Fn(&SgRule) -> bool) -> bool {
+    ix.rules_of(&t.groups).any(|r| r.egress && r.covers_tcp(443) && to(r))
 }
 
 fn cidr_of(r: &Resource) -> Option<Ipv4Net> {
@@ -238,15 +277,15 @@ fn covers(cidrs: &[String], net: Option<Ipv4Net>) -> bool {
 }
 
 /// Default-route path out of a subnet: NAT (in a public subnet), or IGW with a public IP.
-fn internet_path(m: &InfraModel, t: &Task, subnet: &Address) -> Result<Path, String> {
-    let Some(rt) = route_table(m, subnet) else {
+fn internet_path(ix: &Index, t: &Task, subnet: &Address) -> Result<Path, String> {
+    let Some(rt) = route_table(ix, subnet) else {
         return Err(format!("subnet {subnet} has no route table association"));
     };
-    match default_route(m, rt) {
+    match ix.topo.default_route(rt) {
         Some((Kind::NatGateway, nat)) => {
-            let nat_subnet = m.get(nat).and_then(|n| n.get("subnet_id")).and_then(ref_address);
+            let nat_subnet = ix.m.get(nat).and_then(|n| n.get("subnet_id")).and_then(ref_address);
             match nat_subnet {
-                Some(ns) if subnet_is_public(m, ns) == Some(true) => Ok(Path::Nat(nat.clone())),
+                Some(ns) if ix.topo.is_public(ns) == Some(true) => Ok(Path::Nat(nat.clone())),
                 Some(ns) => Err(format!("NAT gateway {nat} sits in {ns}, which has no internet-gateway route")),
                 None => Ok(Path::Nat(nat.clone())),
             }
@@ -260,21 +299,20 @@ fn internet_path(m: &InfraModel, t: &Task, subnet: &Address) -> Result<Path, Str
 }
 
 /// An AWS service reached over HTTPS: interface endpoint first, then NAT/IGW.
-fn aws_service(m: &InfraModel, t: &Task, d: Dependency) -> Verdict {
+fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
+    let m = ix.m;
     let svc = d.service().expect("network dependency");
     let vpc = t.vpc.map(|v| v.address.clone());
-    let endpoint = m.of_kind(Kind::VpcEndpoint).find(|e| {
-        endpoint_service(e).as_deref() == Some(svc)
-            && str_attr(e, "vpc_endpoint_type") == Some("Interface")
+    let endpoint = ix.endpoints(svc).find(|e| {
+        str_attr(e, "vpc_endpoint_type") == Some("Interface")
             && vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v)))
     });
     if let Some(e) = endpoint.filter(|e| bool_attr(e, "private_dns_enabled") == Some(true)) {
         // DNS sends all traffic for the service here: it must be open.
         let ep_groups: Vec<Address> = blocks(e, "security_group_ids").iter().filter_map(ref_address).cloned().collect();
         let task_cidrs: Vec<Option<Ipv4Net>> = t.subnets.iter().map(|s| cidr_of(s)).collect();
-        let admitted = sg_rules(m).iter().any(|r| {
+        let admitted = ix.rules_of(&ep_groups).any(|r| {
             !r.egress
-                && r.group.as_ref().is_some_and(|g| ep_groups.contains(g))
                 && r.covers_tcp(443)
                 && (r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| t.groups.contains(p))
                     || task_cidrs.iter().all(|c| covers(&r.cidrs, *c)))
@@ -282,7 +320,7 @@ fn aws_service(m: &InfraModel, t: &Task, d: Dependency) -> Verdict {
         let ep_cidrs: Vec<Option<Ipv4Net>> =
             blocks(e, "subnet_ids").iter().filter_map(|s| target(m, s)).map(cidr_of).collect();
         let vpc_cidr = t.vpc.and_then(cidr_of);
-        let egress = task_egress_443(m, t, |r| {
+        let egress = task_egress_443(ix, t, |r| {
             r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| ep_groups.contains(p))
                 || r.is_open_to_world()
                 || covers(&r.cidrs, vpc_cidr)
@@ -351,21 +389,21 @@ fn aws_service(m: &InfraModel, t: &Task, d: Dependency) -> Verdict {
     let hint_ep = endpoint
         .map(|e| format!("; interface endpoint {} exists but has private DNS off, so it is not used", e.address))
         .unwrap_or_default();
-    public_path(m, t, d, &format!("no interface endpoint with private DNS for {svc}{hint_ep}"))
+    public_path(ix, t, d, &format!("no interface endpoint with private DNS for {svc}{hint_ep}"))
 }
 
 /// NAT or IGW path for every task subnet, plus SG egress 443 to the internet.
-fn public_path(m: &InfraModel, t: &Task, d: Dependency, why_not_private: &str) -> Verdict {
+fn public_path(ix: &Index, t: &Task, d: Dependency, why_not_private: &str) -> Verdict {
     let svc = d.service().unwrap_or("the service");
     let mut path = None;
     for s in &t.subnets {
-        match internet_path(m, t, &s.address) {
+        match internet_path(ix, t, &s.address) {
             Ok(p) => path = Some(p),
             Err(hop) => {
                 let fix = if d == Dependency::S3Layers {
                     format!(
                         "add {} to the S3 gateway endpoint's route_table_ids",
-                        route_table(m, &s.address)
+                        route_table(ix, &s.address)
                             .map(|a| a.to_string())
                             .unwrap_or_else(|| "the subnet's route table".into())
                     )
@@ -379,7 +417,7 @@ fn public_path(m: &InfraModel, t: &Task, d: Dependency, why_not_private: &str) -
             }
         }
     }
-    if !task_egress_443(m, t, |r| r.is_open_to_world()) {
+    if !task_egress_443(ix, t, |r| r.is_open_to_world()) {
         return verdict(
             t,
             d,
@@ -402,20 +440,17 @@ fn public_path(m: &InfraModel, t: &Task, d: Dependency, why_not_private: &str) -
 
 /// ECR layers from S3: gateway endpoint on every task route table (policy
 /// admitting the layer bucket, SG egress to its prefix list), else NAT/IGW.
-fn s3(m: &InfraModel, t: &Task) -> Verdict {
+fn s3(ix: &Index, t: &Task) -> Verdict {
     let d = Dependency::S3Layers;
     let vpc = t.vpc.map(|v| v.address.clone());
-    let gateways: Vec<&Resource> = m
-        .of_kind(Kind::VpcEndpoint)
-        .filter(|e| {
-            endpoint_service(e).as_deref() == Some("s3")
-                && str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway"
-        })
+    let gateways: Vec<&Resource> = ix
+        .endpoints("s3")
+        .filter(|e| str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway")
         .filter(|e| vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v))))
         .collect();
     let mut used = None;
     for s in &t.subnets {
-        let rt = route_table(m, &s.address);
+        let rt = route_table(ix, &s.address);
         let gw = gateways
             .iter()
             .find(|g| rt.is_some_and(|rt| blocks(g, "route_table_ids").iter().any(|v| refers_to(v, rt))));
@@ -423,7 +458,7 @@ fn s3(m: &InfraModel, t: &Task) -> Verdict {
             Some(g) => used = Some(*g),
             None => {
                 // This subnet can still use NAT; otherwise it is the doc-000 outage.
-                if let Err(hop) = internet_path(m, t, &s.address) {
+                if let Err(hop) = internet_path(ix, t, &s.address) {
                     let rt_name = rt.map(|a| a.to_string()).unwrap_or_else(|| "no route table".into());
                     let (why, fix) = match gateways.first() {
                         Some(g) => (String::new(), format!("add {rt_name}.id to `{}.route_table_ids`", g.address)),
@@ -451,7 +486,7 @@ fn s3(m: &InfraModel, t: &Task) -> Verdict {
             }
         }
     }
-    let Some(g) = used else { return public_path(m, t, d, "the S3 gateway endpoint is not on the task route tables") };
+    let Some(g) = used else { return public_path(ix, t, d, "the S3 gateway endpoint is not on the task route tables") };
     // The endpoint policy must admit the ECR layer bucket.
     let policy = statements(g.get("policy"));
     if !policy.is_empty() {
@@ -482,7 +517,7 @@ fn s3(m: &InfraModel, t: &Task) -> Verdict {
         }
     }
     let prefix_list = g.attr("prefix_list_id");
-    let egress = task_egress_443(m, t, |r| r.is_open_to_world() || r.prefix_lists.iter().any(|p| **p == prefix_list));
+    let egress = task_egress_443(ix, t, |r| r.is_open_to_world() || r.prefix_lists.iter().any(|p| **p == prefix_list));
     if !egress {
         return verdict(
             t,
@@ -510,13 +545,13 @@ fn s3(m: &InfraModel, t: &Task) -> Verdict {
 }
 
 /// The execution role can authenticate, pull, log and read the secrets.
-fn iam(m: &InfraModel, t: &Task) -> Verdict {
+fn iam(ix: &Index, t: &Task) -> Verdict {
     let d = Dependency::IamPermissions;
     let gap = t
         .service
         .get("task_definition")
-        .and_then(|v| target(m, v))
-        .and_then(|td| ecsforge_rules::iam::execution_role_gap(m, td));
+        .and_then(|v| target(ix.m, v))
+        .and_then(|td| ecsforge_rules::iam::execution_role_gap(ix.m, &ix.roles, td));
     match gap {
         None => verdict(
             t,

@@ -1,9 +1,55 @@
 //! What an ECS task's execution role must allow, shared by rule EF104 and the
 //! reachability IAM verdict.
 
-use ecsforge_model::{InfraModel, Kind, Resource, Value};
+use std::collections::HashMap;
+
+use ecsforge_model::{Address, InfraModel, Kind, Resource, Value};
 
 use crate::view::*;
+
+/// Inline policies and managed-policy attachments by role, built once so a
+/// check over many task definitions stays linear.
+pub struct RolePolicies<'m> {
+    policies: HashMap<&'m Address, Vec<&'m Resource>>,
+    attachments: HashMap<&'m Address, Vec<&'m Resource>>,
+}
+
+impl<'m> RolePolicies<'m> {
+    pub fn new(m: &'m InfraModel) -> Self {
+        let mut policies: HashMap<&Address, Vec<&Resource>> = HashMap::new();
+        let mut attachments: HashMap<&Address, Vec<&Resource>> = HashMap::new();
+        for r in m.resources.values() {
+            let map = match r.kind {
+                Kind::IamRolePolicy => &mut policies,
+                Kind::IamRolePolicyAttachment => &mut attachments,
+                _ => continue,
+            };
+            if let Some(role) = r.get("role").and_then(ref_address) {
+                map.entry(role).or_default().push(r);
+            }
+        }
+        RolePolicies { policies, attachments }
+    }
+
+    /// Allow statements of the role's inline policies.
+    fn allows(&self, role: &Address) -> Vec<Statement<'m>> {
+        self.policies
+            .get(role)
+            .into_iter()
+            .flatten()
+            .flat_map(|p| statements(p.get("policy")))
+            .filter(|s| s.effect == "Allow")
+            .collect()
+    }
+
+    fn has_managed(&self, role: &Address, policy_suffix: &str) -> bool {
+        self.attachments
+            .get(role)
+            .into_iter()
+            .flatten()
+            .any(|a| str_attr(a, "policy_arn").is_some_and(|p| p.ends_with(policy_suffix)))
+    }
+}
 
 const PULL: [&str; 4] =
     ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"];
@@ -11,17 +57,14 @@ const PULL: [&str; 4] =
 /// Why the execution role of `td` cannot start the task, if it cannot:
 /// `Some(message)` naming the missing actions, `None` when all is granted
 /// (or the role is defined outside the model and cannot be judged).
-pub fn execution_role_gap(m: &InfraModel, td: &Resource) -> Option<String> {
+pub fn execution_role_gap(m: &InfraModel, roles: &RolePolicies, td: &Resource) -> Option<String> {
     let Some(role) = td.get("execution_role_arn").and_then(|v| target(m, v)) else {
         return td.get("execution_role_arn").is_none().then(|| {
             "task definition has no execution role, so it cannot pull from private ECR or write logs".to_string()
         });
     };
-    let managed = m.of_kind(Kind::IamRolePolicyAttachment).any(|a| {
-        a.get("role").is_some_and(|v| refers_to(v, &role.address))
-            && str_attr(a, "policy_arn").is_some_and(|p| p.ends_with("/AmazonECSTaskExecutionRolePolicy"))
-    });
-    let allowed = role_allows(m, &role.address);
+    let managed = roles.has_managed(&role.address, "/AmazonECSTaskExecutionRolePolicy");
+    let allowed = roles.allows(&role.address);
     let grants = |action: &str| allowed.iter().any(|s| s.actions.iter().any(|p| action_matches(p, action)));
     let mut needed: Vec<&str> = Vec::new();
     if !managed {

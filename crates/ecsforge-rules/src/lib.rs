@@ -13,6 +13,7 @@ use ecsforge_model::{Address, InfraModel, Provenance, Resource};
 pub mod cross;
 pub mod iam;
 mod rules;
+pub mod topology;
 pub mod view;
 
 pub use cross::{CROSS_REGISTRY, CrossRule, check_environments};

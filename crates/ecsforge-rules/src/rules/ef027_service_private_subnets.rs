@@ -30,6 +30,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(m: &InfraModel, out: &mut Findings) {
+    let topo = crate::topology::Topology::new(m);
     for s in m.of_kind(Kind::EcsService) {
         let Some(net) = block(s, "network_configuration") else { continue };
         if net.get("assign_public_ip").and_then(as_bool) == Some(true) {
@@ -38,7 +39,7 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
         let subnets = net.get("subnets").map(Value::as_list).unwrap_or(&[]);
         for sn in subnets {
             if let Some(addr) = ref_address(sn) {
-                if subnet_is_public(m, addr) == Some(true) {
+                if topo.is_public(addr) == Some(true) {
                     out.report(s, format!("tasks are placed in public subnet {addr}; use the private subnets"));
                 }
             }

@@ -52,24 +52,19 @@ fn s3_tables(m: &InfraModel) -> Vec<Address> {
 
 pub fn check(m: &InfraModel, out: &mut Findings) {
     let s3 = s3_tables(m);
+    let topo = crate::topology::Topology::new(m);
     for svc in m.of_kind(Kind::EcsService) {
         let Some(net) = block(svc, "network_configuration") else { continue };
         for subnet in net.get("subnets").map(Value::as_list).unwrap_or(&[]).iter().filter_map(ref_address) {
-            let tables: Vec<&Address> = m
-                .of_kind(Kind::RouteTableAssociation)
-                .filter(|a| a.get("subnet_id").is_some_and(|v| refers_to(v, subnet)))
-                .filter_map(|a| a.get("route_table_id").and_then(ref_address))
-                .collect();
-            for t in tables {
-                let nat = matches!(default_route(m, t), Some((Kind::NatGateway, _)) | Some((Kind::InternetGateway, _)));
-                if !nat && !s3.contains(t) {
-                    out.report(
-                        svc,
-                        format!(
-                            "subnet {subnet} (route table {t}) has no route to S3: no gateway endpoint association and no NAT route, so ECR image layers cannot be downloaded; add {t}.id to the S3 gateway endpoint's route_table_ids"
-                        ),
-                    );
-                }
+            let Some(t) = topo.route_table(subnet) else { continue };
+            let nat = matches!(topo.default_route(t), Some((Kind::NatGateway, _)) | Some((Kind::InternetGateway, _)));
+            if !nat && !s3.contains(t) {
+                out.report(
+                    svc,
+                    format!(
+                        "subnet {subnet} (route table {t}) has no route to S3: no gateway endpoint association and no NAT route, so ECR image layers cannot be downloaded; add {t}.id to the S3 gateway endpoint's route_table_ids"
+                    ),
+                );
             }
         }
     }

@@ -33,8 +33,9 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(m: &InfraModel, out: &mut Findings) {
+    let roles = crate::iam::RolePolicies::new(m);
     for td in m.of_kind(Kind::EcsTaskDefinition) {
-        if let Some(gap) = crate::iam::execution_role_gap(m, td) {
+        if let Some(gap) = crate::iam::execution_role_gap(m, &roles, td) {
             out.report(td, gap);
         }
     }

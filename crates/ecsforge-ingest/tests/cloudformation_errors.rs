@@ -35,12 +35,20 @@ fn nested_short_forms_get_a_hint() {
 
 #[test]
 fn truncated_json() {
-    check("truncated_json", "t.json", "{\n  \"Resources\": {\n    \"Vpc\": {\n      \"Type\": \"AWS::EC2::VPC\",\n      \"Properties\": {\"CidrBlock\": \"10.0.0.0/16\"\n");
+    check(
+        "truncated_json",
+        "t.json",
+        "{\n  \"Resources\": {\n    \"Vpc\": {\n      \"Type\": \"AWS::EC2::VPC\",\n      \"Properties\": {\"CidrBlock\": \"10.0.0.0/16\"\n",
+    );
 }
 
 #[test]
 fn json_syntax_error() {
-    check("json_syntax_error", "t.json", "{\n  \"Resources\": {\n    \"Vpc\": {\"Type\": \"AWS::EC2::VPC\",}\n  }\n}\n");
+    check(
+        "json_syntax_error",
+        "t.json",
+        "{\n  \"Resources\": {\n    \"Vpc\": {\"Type\": \"AWS::EC2::VPC\",}\n  }\n}\n",
+    );
 }
 
 #[test]
@@ -118,7 +126,11 @@ fn unknown_section() {
 
 #[test]
 fn null_property() {
-    check("null_property", "t.yaml", "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock:\n");
+    check(
+        "null_property",
+        "t.yaml",
+        "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock:\n",
+    );
 }
 
 #[test]

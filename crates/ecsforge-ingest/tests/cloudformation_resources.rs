@@ -61,11 +61,21 @@ fn windows_security_group_keeps_inline_and_standalone_rules() {
                     r#"{cidr_blocks: [], description: "Dynamic RPC from ECS", from_port: 1024, ipv6_cidr_blocks: [], prefix_list_ids: [], protocol: "tcp", security_groups: [${aws_security_group.EcsSecurityGroup.id}], self: false, to_port: 65535}]"#
                 ),
             ),
-            (egress, "WindowsToVPCEndpointsRule", "security_group_id", "${aws_security_group.WindowsEC2SecurityGroup.id}"),
+            (
+                egress,
+                "WindowsToVPCEndpointsRule",
+                "security_group_id",
+                "${aws_security_group.WindowsEC2SecurityGroup.id}",
+            ),
             (egress, "WindowsToVPCEndpointsRule", "ip_protocol", r#""tcp""#),
             (egress, "WindowsToVPCEndpointsRule", "from_port", "443"),
             (egress, "WindowsToVPCEndpointsRule", "to_port", "443"),
-            (egress, "WindowsToVPCEndpointsRule", "referenced_security_group_id", "${aws_security_group.VpcEndpointSecurityGroup.id}"),
+            (
+                egress,
+                "WindowsToVPCEndpointsRule",
+                "referenced_security_group_id",
+                "${aws_security_group.VpcEndpointSecurityGroup.id}",
+            ),
             (egress, "WindowsToVPCEndpointsRule", "cidr_ipv4", "(absent)"),
             (egress, "WindowsOutboundDNSRule", "security_group_id", "${aws_security_group.WindowsEC2SecurityGroup.id}"),
             (egress, "WindowsOutboundDNSRule", "ip_protocol", r#""udp""#),
@@ -87,7 +97,10 @@ fn windows_security_group_keeps_inline_and_standalone_rules() {
 
     // The rules view sees both kinds on the one group: 3 inline + 3 standalone.
     let windows = Address::new("aws_security_group", "WindowsEC2SecurityGroup");
-    let rules: Vec<_> = ecsforge_rules::view::sg_rules(&m).into_iter().filter(|r| r.egress && r.group.as_ref() == Some(&windows)).collect();
+    let rules: Vec<_> = ecsforge_rules::view::sg_rules(&m)
+        .into_iter()
+        .filter(|r| r.egress && r.group.as_ref() == Some(&windows))
+        .collect();
     let inline = rules.iter().filter(|r| r.source == ecsforge_rules::view::RuleSource::Inline).count();
     assert_eq!((inline, rules.len() - inline), (3, 3));
 }
@@ -120,11 +133,14 @@ fn windows_instance_user_data_and_ami() {
 fn json_and_yaml_give_the_same_model() {
     let yaml = load("windows-sg-000.yaml");
     let json = load("windows-sg-000.json");
-    let attrs = |m: &InfraModel| m.resources.iter().map(|(a, r)| (a.clone(), r.kind.clone(), r.attrs.clone())).collect::<Vec<_>>();
+    let attrs = |m: &InfraModel| {
+        m.resources.iter().map(|(a, r)| (a.clone(), r.kind.clone(), r.attrs.clone())).collect::<Vec<_>>()
+    };
     assert_eq!(attrs(&yaml), attrs(&json));
     // Provenance points into each file.
     let at = |m: &InfraModel| {
-        let p = &m.get(&Address::new("aws_vpc_security_group_egress_rule", "WindowsOutboundDNSRule")).unwrap().provenance;
+        let p =
+            &m.get(&Address::new("aws_vpc_security_group_egress_rule", "WindowsOutboundDNSRule")).unwrap().provenance;
         format!("{}:{}:{} {}", p.file, p.line, p.col, p.pointer)
     };
     assert_eq!(at(&yaml), "windows-sg-000.yaml:77:3 /Resources/WindowsOutboundDNSRule");
@@ -133,8 +149,10 @@ fn json_and_yaml_give_the_same_model() {
 
 #[test]
 fn resource_types_model() {
-    let opts = Options { region: Some("eu-central-1".into()), account_id: Some("123456789012".into()), ..Options::default() };
-    let m = ingest_with("resource-types.yaml", &fixture("resource-types.yaml"), &opts).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let opts =
+        Options { region: Some("eu-central-1".into()), account_id: Some("123456789012".into()), ..Options::default() };
+    let m = ingest_with("resource-types.yaml", &fixture("resource-types.yaml"), &opts)
+        .unwrap_or_else(|e| panic!("{}", e.render(false)));
     m.check_references().expect("no dangling references");
     insta::assert_snapshot!(summary(&m));
 }

@@ -24,6 +24,7 @@ use ecsforge_model::{Address, InfraModel, Kind, Provenance, Resource, Value};
 use ecsforge_rules::view::*;
 use ipnet::Ipv4Net;
 
+mod nacl;
 mod report;
 
 pub use report::{Report, TestResult, report};
@@ -124,6 +125,7 @@ struct Index<'m> {
     topo: ecsforge_rules::topology::Topology<'m>,
     endpoints: Vec<(String, &'m Resource)>,
     roles: ecsforge_rules::iam::RolePolicies<'m>,
+    nacls: nacl::Nacls<'m>,
 }
 
 impl<'m> Index<'m> {
@@ -141,7 +143,8 @@ impl<'m> Index<'m> {
         let endpoints = m.of_kind(Kind::VpcEndpoint).filter_map(|e| endpoint_service(e).map(|s| (s, e))).collect();
         let roles = ecsforge_rules::iam::RolePolicies::new(m);
         let topo = ecsforge_rules::topology::Topology::new(m);
-        Index { m, rules, by_group, topo, endpoints, roles }
+        let nacls = nacl::Nacls::new(m);
+        Index { m, rules, by_group, topo, endpoints, roles, nacls }
     }
 
     /// Rules of the given groups.
@@ -298,6 +301,35 @@ fn internet_path(ix: &Index, t: &Task, subnet: &Address) -> Result<Path, String>
     }
 }
 
+/// NACL check of HTTPS from every task subnet to `peer`; for an endpoint in
+/// the VPC, to its subnet in the same AZ (or its first subnet).
+fn nacl_https(ix: &Index, t: &Task, endpoint_subnets: &[&Resource], d: Dependency) -> Option<Verdict> {
+    for s in &t.subnets {
+        let az = str_attr(s, "availability_zone");
+        let server = endpoint_subnets
+            .iter()
+            .find(|e| az.is_some() && str_attr(e, "availability_zone") == az)
+            .or(endpoint_subnets.first())
+            .and_then(|e| cidr_of(e).map(|c| (&e.address, c)));
+        let peer = server.map(|(_, c)| nacl::Peer::Cidr(c)).unwrap_or(nacl::Peer::Public);
+        if let Err(why) = ix.nacls.connection(s, cidr_of(s), server, peer, 443) {
+            return Some(verdict(
+                t,
+                d,
+                Status::Fail,
+                None,
+                why,
+                format!(
+                    "allow tcp 443 outbound and the ephemeral ports {}-{} inbound in the task subnet's network ACL (and the mirror image in the endpoint subnet's ACL)",
+                    nacl::EPHEMERAL.0,
+                    nacl::EPHEMERAL.1
+                ),
+            ));
+        }
+    }
+    None
+}
+
 /// An AWS service reached over HTTPS: interface endpoint first, then NAT/IGW.
 fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
     let m = ix.m;
@@ -349,6 +381,10 @@ fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
                 format!("the task security groups allow no HTTPS (443) egress to endpoint {}", e.address),
                 format!("add an egress rule on the task security group: tcp 443 to {sg_list}"),
             );
+        }
+        let ep_subnets: Vec<&Resource> = blocks(e, "subnet_ids").iter().filter_map(|s| target(m, s)).collect();
+        if let Some(v) = nacl_https(ix, t, &ep_subnets, d.clone()) {
+            return v;
         }
         // An endpoint missing from a task AZ still works across AZs: warn only.
         let ep_azs: Vec<String> = blocks(e, "subnet_ids")
@@ -428,6 +464,9 @@ fn public_path(ix: &Index, t: &Task, d: Dependency, why_not_private: &str) -> Ve
             ),
             "add an egress rule on the task security group: tcp 443 to 0.0.0.0/0 (or create the endpoint)".into(),
         );
+    }
+    if let Some(v) = nacl_https(ix, t, &[], d.clone()) {
+        return v;
     }
     let p = path.expect("at least one subnet");
     let via = match &p {
@@ -533,6 +572,9 @@ fn s3(ix: &Index, t: &Task) -> Verdict {
                 g.address
             ),
         );
+    }
+    if let Some(v) = nacl_https(ix, t, &[], d.clone()) {
+        return v;
     }
     verdict(
         t,

@@ -215,3 +215,88 @@ fn report_follows_the_doc_000_data_model() {
     }
     insta::assert_snapshot!("doc-000-outage-text", r.text());
 }
+
+/// Adds a network ACL on the private subnets with the given (number, egress, action, from, to, cidr) rules.
+fn add_nacl(m: &mut InfraModel, rules: &[(i64, bool, &str, i64, i64, &str)]) {
+    use ecsforge_model::{Concern, Kind, Provenance, Resource};
+    let subnets: Vec<Value> = m
+        .of_kind(Kind::Subnet)
+        .filter(|s| s.address.name().starts_with("private_"))
+        .map(|s| Value::Ref(ecsforge_model::Reference { address: s.address.clone(), attr: "id".into() }))
+        .collect();
+    let block = |egress: bool| {
+        Value::List(
+            rules
+                .iter()
+                .filter(|r| r.1 == egress)
+                .map(|(n, _, action, from, to, cidr)| {
+                    Value::map([
+                        ("rule_no", Value::from(*n)),
+                        ("action", Value::from(*action)),
+                        ("protocol", Value::from("tcp")),
+                        ("from_port", Value::from(*from)),
+                        ("to_port", Value::from(*to)),
+                        ("cidr_block", Value::from(*cidr)),
+                    ])
+                })
+                .collect(),
+        )
+    };
+    let acl = Resource::new(Kind::NetworkAcl, "private", Concern::Other, Provenance::default())
+        .with("subnet_ids", Value::List(subnets))
+        .with("ingress", block(false))
+        .with("egress", block(true));
+    m.insert(acl).unwrap();
+}
+
+#[test]
+fn a_nacl_without_ephemeral_return_ports_breaks_every_network_path() {
+    let mut m = example("ecr-private", Env::Develop);
+    add_nacl(&mut m, &[(100, true, "allow", 443, 443, "0.0.0.0/0"), (100, false, "allow", 443, 443, "10.0.0.0/8")]);
+    use Dependency::*;
+    check(
+        &m,
+        SVC,
+        &[
+            (EcrApi, Status::Fail),
+            (EcrDkr, Status::Fail),
+            (Logs, Status::Fail),
+            (SecretsManager, Status::Fail),
+            (Ssm, Status::Fail),
+            (S3Layers, Status::Fail),
+        ],
+    );
+    let v = analyze(&m).into_iter().find(|v| v.dependency == S3Layers).unwrap();
+    assert!(v.details.contains("inbound port 32768") && v.details.contains("implicit deny"), "{}", v.details);
+}
+
+#[test]
+fn a_nacl_that_denies_https_names_the_rule() {
+    let mut m = example("ecr-private", Env::Develop);
+    add_nacl(
+        &mut m,
+        &[
+            (90, true, "deny", 443, 443, "0.0.0.0/0"),
+            (100, true, "allow", 0, 65535, "0.0.0.0/0"),
+            (100, false, "allow", 0, 65535, "0.0.0.0/0"),
+        ],
+    );
+    let v = analyze(&m).into_iter().find(|v| v.dependency == Dependency::EcrApi).unwrap();
+    assert_eq!(v.status, Status::Fail);
+    assert!(v.details.contains("denies outbound port 443 by rule 90"), "{}", v.details);
+}
+
+#[test]
+fn a_complete_nacl_passes() {
+    let mut m = example("ecr-private", Env::Develop);
+    add_nacl(
+        &mut m,
+        &[
+            (100, true, "allow", 443, 443, "0.0.0.0/0"),
+            (110, true, "allow", 1024, 65535, "10.0.0.0/8"),
+            (100, false, "allow", 443, 443, "10.0.0.0/8"),
+            (110, false, "allow", 1024, 65535, "0.0.0.0/0"),
+        ],
+    );
+    check(&m, SVC, &[]);
+}

@@ -42,8 +42,8 @@ pub fn check(models: &[&InfraModel], out: &mut Findings) {
         let Some((a0, a1)) = str_attr(pv, "cidr_block").and_then(range) else { continue };
         for m in models.iter().filter(|m| env_of(m) != "prod") {
             for v in m.of_kind(Kind::Vpc) {
-                if let Some((b0, b1)) = str_attr(v, "cidr_block").and_then(range) {
-                    if a0 <= b1 && b0 <= a1 {
+                if let Some((b0, b1)) = str_attr(v, "cidr_block").and_then(range)
+                    && a0 <= b1 && b0 <= a1 {
                         out.report(
                             pv,
                             format!(
@@ -54,7 +54,6 @@ pub fn check(models: &[&InfraModel], out: &mut Findings) {
                             ),
                         );
                     }
-                }
             }
         }
     }

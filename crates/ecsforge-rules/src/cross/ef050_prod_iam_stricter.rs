@@ -56,11 +56,10 @@ pub fn check(models: &[&InfraModel], out: &mut Findings) {
             }
         }
         for r in prod.of_kind(Kind::IamRole) {
-            if let Some(other) = m.get(&r.address) {
-                if requires_mfa(other) && !requires_mfa(r) {
+            if let Some(other) = m.get(&r.address)
+                && requires_mfa(other) && !requires_mfa(r) {
                     out.report(r, format!("{} requires MFA to assume this role but prod does not", env_of(m)));
                 }
-            }
         }
     }
 }

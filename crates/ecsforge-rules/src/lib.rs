@@ -184,11 +184,10 @@ pub struct Suppress {
 pub fn check(model: &InfraModel, select: Option<&[&str]>, extra: &[Suppress]) -> Vec<Finding> {
     let mut all = Vec::new();
     for r in REGISTRY {
-        if let Some(sel) = select {
-            if !sel.iter().any(|s| s.eq_ignore_ascii_case(r.meta.code) || *s == r.meta.name) {
+        if let Some(sel) = select
+            && !sel.iter().any(|s| s.eq_ignore_ascii_case(r.meta.code) || *s == r.meta.name) {
                 continue;
             }
-        }
         let mut f = Findings::new(r.meta);
         (r.check)(model, &mut f);
         all.extend(f.into_vec());

@@ -20,7 +20,7 @@ fn codes(models: &[InfraModel]) -> BTreeSet<&'static str> {
     check_environments(&refs, &[]).iter().map(|f| f.code).collect()
 }
 
-fn env<'a>(models: &'a mut [InfraModel], e: Env) -> &'a mut InfraModel {
+fn env(models: &mut [InfraModel], e: Env) -> &mut InfraModel {
     models.iter_mut().find(|m| m.environment == e.as_str()).unwrap()
 }
 
@@ -84,17 +84,15 @@ fn each_cross_rule_fires_on_its_mutation() {
     check_mutation("EF050", "ecr-private", |ms| {
         let prod = env(ms, Env::Prod);
         let p = prod.of_kind(Kind::IamRolePolicy).next().unwrap().address.clone();
-        if let Some(Value::Json(doc)) = prod.resources.get_mut(&p).unwrap().attrs.get_mut("policy") {
-            if let Value::Map(d) = doc.as_mut() {
-                if let Some(Value::List(st)) = d.get_mut("Statement") {
+        if let Some(Value::Json(doc)) = prod.resources.get_mut(&p).unwrap().attrs.get_mut("policy")
+            && let Value::Map(d) = doc.as_mut()
+                && let Some(Value::List(st)) = d.get_mut("Statement") {
                     st.push(Value::map([
                         ("Effect", Value::from("Allow")),
                         ("Action", Value::from("s3:*")),
                         ("Resource", Value::from("*")),
                     ]));
                 }
-            }
-        }
     });
 }
 

@@ -32,10 +32,9 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
         return;
     }
     for r in m.of_kind(Kind::LogGroup) {
-        if let Some(days) = int_attr(r, "retention_in_days") {
-            if days > 0 && days < 90 {
+        if let Some(days) = int_attr(r, "retention_in_days")
+            && days > 0 && days < 90 {
                 out.report(r, format!("prod log group keeps logs {days} days; keep at least 90"));
             }
-        }
     }
 }

@@ -38,11 +38,10 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
         }
         let subnets = net.get("subnets").map(Value::as_list).unwrap_or(&[]);
         for sn in subnets {
-            if let Some(addr) = ref_address(sn) {
-                if topo.is_public(addr) == Some(true) {
+            if let Some(addr) = ref_address(sn)
+                && topo.is_public(addr) == Some(true) {
                     out.report(s, format!("tasks are placed in public subnet {addr}; use the private subnets"));
                 }
-            }
         }
     }
 }

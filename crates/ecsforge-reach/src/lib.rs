@@ -43,10 +43,17 @@ pub enum Dependency {
     Dns,
     /// The execution role's permissions for the pull, logs and secrets.
     IamPermissions,
+    /// Kafka brokers (from `KAFKA_BROKERS`), on this port.
+    Kafka(i64),
+    /// Another service this one is allowed to call, on its port.
+    Peer(Address, i64),
+    /// Traffic from the load balancer to the service's container port.
+    AlbInbound(i64),
 }
 
 impl Dependency {
-    /// The test name in the doc-000 report (`S3_VPC_ENDPOINT`, ...).
+    /// The test name in the doc-000 report (`S3_VPC_ENDPOINT`, ...). The five
+    /// names of doc 000 are kept verbatim; the others follow their pattern.
     pub fn test_name(&self) -> &'static str {
         match self {
             Dependency::EcrApi => "ECR_API_CONNECTIVITY",
@@ -57,6 +64,9 @@ impl Dependency {
             Dependency::Ssm => "SSM_CONNECTIVITY",
             Dependency::Dns => "DNS_RESOLUTION",
             Dependency::IamPermissions => "IAM_PERMISSIONS",
+            Dependency::Kafka(_) => "KAFKA_CONNECTIVITY",
+            Dependency::Peer(..) => "PEER_CONNECTIVITY",
+            Dependency::AlbInbound(_) => "ALB_INBOUND",
         }
     }
 
@@ -69,7 +79,7 @@ impl Dependency {
             Dependency::Logs => "logs",
             Dependency::SecretsManager => "secretsmanager",
             Dependency::Ssm => "ssm",
-            Dependency::Dns | Dependency::IamPermissions => return None,
+            _ => return None,
         })
     }
 }
@@ -126,6 +136,12 @@ struct Index<'m> {
     endpoints: Vec<(String, &'m Resource)>,
     roles: ecsforge_rules::iam::RolePolicies<'m>,
     nacls: nacl::Nacls<'m>,
+    /// Ingress rules by the peer group they admit.
+    admitting: HashMap<&'m Address, Vec<usize>>,
+    /// ECS services by the security groups of their tasks.
+    services_by_group: HashMap<Address, Vec<&'m Resource>>,
+    /// The listener that forwards to each target group.
+    listener_of_tg: HashMap<&'m Address, &'m Resource>,
 }
 
 impl<'m> Index<'m> {
@@ -144,7 +160,35 @@ impl<'m> Index<'m> {
         let roles = ecsforge_rules::iam::RolePolicies::new(m);
         let topo = ecsforge_rules::topology::Topology::new(m);
         let nacls = nacl::Nacls::new(m);
-        Index { m, rules, by_group, topo, endpoints, roles, nacls }
+        let mut admitting: HashMap<&'m Address, Vec<usize>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate().filter(|(_, r)| !r.egress) {
+            for p in r.peer_groups.iter().filter_map(|p| ref_address(p)) {
+                admitting.entry(p).or_default().push(i);
+            }
+        }
+        let mut services_by_group: HashMap<Address, Vec<&Resource>> = HashMap::new();
+        for svc in m.of_kind(Kind::EcsService) {
+            for g in groups_of(m, svc) {
+                services_by_group.entry(g).or_default().push(svc);
+            }
+        }
+        let mut listener_of_tg = HashMap::new();
+        for r in m.of_kind(Kind::LbListenerRule) {
+            let Some(listener) = r.get("listener_arn").and_then(|v| target(m, v)) else { continue };
+            for a in blocks(r, "action") {
+                if let Some(tg) = a.get("target_group_arn").and_then(ref_address) {
+                    listener_of_tg.entry(tg).or_insert(listener);
+                }
+            }
+        }
+        for l in m.of_kind(Kind::LbListener) {
+            for a in blocks(l, "default_action") {
+                if let Some(tg) = a.get("target_group_arn").and_then(ref_address) {
+                    listener_of_tg.entry(tg).or_insert(l);
+                }
+            }
+        }
+        Index { m, rules, by_group, topo, endpoints, roles, nacls, admitting, services_by_group, listener_of_tg }
     }
 
     /// Rules of the given groups.
@@ -184,10 +228,38 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.push(Dependency::Ssm);
         }
         deps.push(Dependency::IamPermissions);
+        for c in containers {
+            let brokers = c
+                .get("environment")
+                .map(Value::as_list)
+                .unwrap_or(&[])
+                .iter()
+                .find(|e| e.get("name").and_then(Value::as_str) == Some("KAFKA_BROKERS"))
+                .and_then(|e| e.get("value").and_then(Value::as_str));
+            let mut ports: Vec<i64> = brokers
+                .map(|b| {
+                    b.split(',')
+                        .map(|h| h.rsplit_once(':').and_then(|(_, p)| p.trim().parse().ok()).unwrap_or(9092))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ports.sort();
+            ports.dedup();
+            deps.extend(ports.into_iter().map(Dependency::Kafka));
+        }
+        deps.extend(peers(&ix, &task).into_iter().map(|(a, p)| Dependency::Peer(a, p)));
+        if let Some(lb) = block(svc, "load_balancer") {
+            if let Some(port) = lb.get("container_port").and_then(as_int) {
+                deps.push(Dependency::AlbInbound(port));
+            }
+        }
         for d in deps {
             out.push(match d {
                 Dependency::Dns => dns(&task),
                 Dependency::IamPermissions => iam(&ix, &task),
+                Dependency::Kafka(port) => kafka(&ix, &task, port),
+                Dependency::Peer(ref peer, port) => peer_path(&ix, &task, peer, port),
+                Dependency::AlbInbound(port) => alb_inbound(&ix, &task, port),
                 Dependency::S3Layers => s3(&ix, &task),
                 _ => aws_service(&ix, &task, d),
             });
@@ -612,4 +684,199 @@ fn iam(ix: &Index, t: &Task) -> Verdict {
             "grant the missing actions to the execution role (`ecsforge explain EF104`)".into(),
         ),
     }
+}
+
+/// Security groups of an ECS service's tasks.
+fn groups_of(m: &InfraModel, svc: &Resource) -> Vec<Address> {
+    block(svc, "network_configuration")
+        .and_then(|n| n.get("security_groups"))
+        .map(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(ref_address)
+        .cloned()
+        .filter(|a| m.get(a).is_some())
+        .collect()
+}
+
+/// The container port of a service: its load balancer block, else the first port mapping.
+fn service_port(m: &InfraModel, svc: &Resource) -> Option<i64> {
+    if let Some(p) = block(svc, "load_balancer").and_then(|b| b.get("container_port")).and_then(as_int) {
+        return Some(p);
+    }
+    let td = svc.get("task_definition").and_then(|v| target(m, v))?;
+    containers(td).iter().find_map(|c| {
+        c.get("portMappings")
+            .map(Value::as_list)
+            .unwrap_or(&[])
+            .iter()
+            .find_map(|p| p.get("containerPort").and_then(as_int))
+    })
+}
+
+/// Services this one may call: a peer whose task security group admits this
+/// service's security group (the relationship `allow_from` declares).
+fn peers(ix: &Index, t: &Task) -> Vec<(Address, i64)> {
+    let m = ix.m;
+    let mut out = Vec::new();
+    for mine in &t.groups {
+        for rule in ix.admitting.get(mine).into_iter().flatten().map(|i| &ix.rules[*i]) {
+            let Some(group) =
+                rule.resource.get("security_group_id").and_then(ref_address).or(Some(&rule.resource.address))
+            else {
+                continue;
+            };
+            for other in ix.services_by_group.get(group).into_iter().flatten() {
+                if other.address == t.service.address {
+                    continue;
+                }
+                if let Some(port) = service_port(m, other).filter(|p| rule.covers_tcp(*p)) {
+                    out.push((other.address.clone(), port));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Reaching a peer service: our egress to its group, its ingress from ours, and the ACLs between.
+fn peer_path(ix: &Index, t: &Task, peer: &Address, port: i64) -> Verdict {
+    let m = ix.m;
+    let d = Dependency::Peer(peer.clone(), port);
+    let theirs = m.get(peer).map(|p| groups_of(m, p)).unwrap_or_default();
+    let egress = ix.rules_of(&t.groups).any(|r| {
+        r.egress
+            && r.covers_tcp(port)
+            && (r.is_open_to_world() || r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| theirs.contains(p)))
+    });
+    if !egress {
+        let g = theirs.first().map(|g| g.to_string()).unwrap_or_else(|| "the peer's security group".into());
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!("{peer} admits this service on port {port}, but the task security groups allow no egress to it"),
+            format!("add an egress rule on the task security group: tcp {port} to {g}"),
+        );
+    }
+    let peer_subnets: Vec<&Resource> = m
+        .get(peer)
+        .and_then(|p| block(p, "network_configuration"))
+        .and_then(|n| n.get("subnets"))
+        .map(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|v| target(m, v))
+        .collect();
+    for s in &t.subnets {
+        let server = peer_subnets.first().and_then(|p| cidr_of(p).map(|c| (&p.address, c)));
+        let peer_net = server.map(|(_, c)| nacl::Peer::Cidr(c)).unwrap_or(nacl::Peer::Public);
+        if let Err(why) = ix.nacls.connection(s, cidr_of(s), server, peer_net, port) {
+            return verdict(
+                t,
+                d,
+                Status::Fail,
+                None,
+                why,
+                format!(
+                    "allow tcp {port} between the two services' subnets in their network ACLs, and the ephemeral return ports"
+                ),
+            );
+        }
+    }
+    verdict(
+        t,
+        d,
+        Status::Pass,
+        None,
+        format!("reaches {peer} on port {port} (security groups admit it both ways)"),
+        String::new(),
+    )
+}
+
+/// Kafka brokers: egress on the broker port to their security group or range.
+fn kafka(ix: &Index, t: &Task, port: i64) -> Verdict {
+    let d = Dependency::Kafka(port);
+    let egress = ix
+        .rules_of(&t.groups)
+        .any(|r| r.egress && r.covers_tcp(port) && (!r.peer_groups.is_empty() || !r.cidrs.is_empty()));
+    if egress {
+        verdict(
+            t,
+            d,
+            Status::Pass,
+            None,
+            format!("task security groups allow egress to the brokers on port {port}"),
+            String::new(),
+        )
+    } else {
+        verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!("KAFKA_BROKERS lists port {port}, but the task security groups allow no egress on it"),
+            format!("add an egress rule on the task security group: tcp {port} to the brokers' security group"),
+        )
+    }
+}
+
+/// The load balancer reaches the tasks: listener in public subnets with an IGW
+/// route, LB egress to the task group, task ingress from the LB group.
+fn alb_inbound(ix: &Index, t: &Task, port: i64) -> Verdict {
+    let m = ix.m;
+    let d = Dependency::AlbInbound(port);
+    let tg = block(t.service, "load_balancer").and_then(|b| b.get("target_group_arn")).and_then(ref_address);
+    // target group → listener → load balancer
+    let lb =
+        tg.and_then(|tg| ix.listener_of_tg.get(tg)).and_then(|l| l.get("load_balancer_arn")).and_then(|v| target(m, v));
+    let Some(lb) = lb else {
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            "the service's target group is attached to no listener, so the load balancer sends it no traffic".into(),
+            "add a listener rule forwarding to the target group".into(),
+        );
+    };
+    let lb_groups: Vec<Address> = blocks(lb, "security_groups").iter().filter_map(ref_address).cloned().collect();
+    let lb_out = ix.rules_of(&lb_groups).any(|r| {
+        r.egress
+            && r.covers_tcp(port)
+            && (r.is_open_to_world()
+                || r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| t.groups.contains(p))
+                || !r.cidrs.is_empty())
+    });
+    let task_in = ix.rules_of(&t.groups).any(|r| {
+        !r.egress
+            && r.covers_tcp(port)
+            && (r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| lb_groups.contains(p))
+                || !r.cidrs.is_empty())
+    });
+    let public = blocks(lb, "subnets").iter().filter_map(ref_address).all(|s| ix.topo.is_public(s) != Some(false));
+    let internal = bool_attr(lb, "internal") == Some(true);
+    let fail = |details: String, fix: String| verdict(t, d.clone(), Status::Fail, None, details, fix);
+    if !internal && !public {
+        return fail(
+            format!("internet-facing {} is in a subnet without an internet-gateway route", lb.address),
+            "place the load balancer in the public subnets".into(),
+        );
+    }
+    if !lb_out {
+        return fail(
+            format!("{}'s security groups allow no egress to the tasks on port {port}", lb.address),
+            format!("add an egress rule on the load balancer security group: tcp {port} to the task security group"),
+        );
+    }
+    if !task_in {
+        return fail(
+            format!("the task security groups admit nothing from {} on port {port}", lb.address),
+            format!("add an ingress rule on the task security group: tcp {port} from the load balancer security group"),
+        );
+    }
+    verdict(t, d, Status::Pass, None, format!("{} reaches the tasks on port {port}", lb.address), String::new())
 }

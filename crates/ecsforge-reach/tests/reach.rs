@@ -300,3 +300,39 @@ fn a_complete_nacl_passes() {
     );
     check(&m, SVC, &[]);
 }
+
+fn egress_rule(caller: &str, what: &str) -> Address {
+    Address::new(
+        "aws_vpc_security_group_egress_rule",
+        &format!("{}_to_{what}", caller.trim_start_matches("aws_ecs_service.")),
+    )
+}
+
+#[test]
+fn peers_kafka_and_the_alb_break_independently() {
+    let base = example("twelve-services", Env::Prod);
+    let all = analyze(&base);
+    let peer = all.iter().find(|v| matches!(v.dependency, Dependency::Peer(..))).expect("a peer dependency").clone();
+    let Dependency::Peer(callee, port) = &peer.dependency else { unreachable!() };
+    let caller = peer.service.to_string();
+
+    // Drop the caller's egress to the callee: only that peer dependency fails.
+    let mut m = base.clone();
+    m.resources.remove(&egress_rule(&caller, callee.name())).expect("egress rule exists");
+    check(&m, &caller, &[(Dependency::Peer(callee.clone(), *port), Status::Fail)]);
+
+    // Drop a Kafka consumer's broker egress: only Kafka fails.
+    let kafka = all.iter().find(|v| matches!(v.dependency, Dependency::Kafka(_))).unwrap().clone();
+    let mut m = base.clone();
+    m.resources.remove(&egress_rule(kafka.service.as_str(), "kafka_9092")).expect("kafka egress exists");
+    check(&m, kafka.service.as_str(), &[(kafka.dependency.clone(), Status::Fail)]);
+
+    // Drop a public service's ingress from the ALB: only the inbound path fails.
+    let inbound = all.iter().find(|v| matches!(v.dependency, Dependency::AlbInbound(_))).unwrap().clone();
+    let mut m = base.clone();
+    let name = inbound.service.name().to_string();
+    m.resources
+        .remove(&Address::new("aws_vpc_security_group_ingress_rule", &format!("{name}_from_alb")))
+        .expect("ingress from alb");
+    check(&m, inbound.service.as_str(), &[(inbound.dependency.clone(), Status::Fail)]);
+}

@@ -107,10 +107,27 @@ pub fn reach(a: ReachArgs) -> Result<ExitCode> {
     Ok(if report.overall_status == ecsforge_reach::Status::Fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+/// Every rule ecsforge can report: the rules crate's and reachability's,
+/// with their documentation, in code order.
+pub fn catalogue() -> Vec<(&'static ecsforge_rules::RuleMeta, String)> {
+    let mut all: Vec<(&'static ecsforge_rules::RuleMeta, String)> =
+        ecsforge_rules::all_rules().into_iter().map(|(m, src)| (m, ecsforge_rules::doc_of(src))).collect();
+    for m in ecsforge_reach::rules::REACH_RULES {
+        all.push((m, ecsforge_reach::rules::doc(m.code).unwrap_or_default()));
+    }
+    all.sort_by_key(|(m, _)| m.code);
+    all
+}
+
+/// A rule by code or name, from the whole catalogue.
+pub fn find_rule(code_or_name: &str) -> Option<(&'static ecsforge_rules::RuleMeta, String)> {
+    catalogue().into_iter().find(|(m, _)| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
 pub fn rules() -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     writeln!(out, "{:<7} {:<28} {:<8} {:<9} summary", "code", "name", "severity", "property")?;
-    for (meta, _) in ecsforge_rules::all_rules() {
+    for (meta, _) in catalogue() {
         let prop = meta.property.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
         writeln!(out, "{:<7} {:<28} {:<8} {:<9} {}", meta.code, meta.name, meta.severity.as_str(), prop, meta.summary)?;
     }
@@ -118,7 +135,7 @@ pub fn rules() -> Result<ExitCode> {
 }
 
 pub fn explain(rule: &str) -> Result<ExitCode> {
-    match ecsforge_rules::lookup(rule) {
+    match find_rule(rule) {
         Some((_, doc)) => {
             io::stdout().lock().write_all(doc.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -222,7 +239,7 @@ fn suppressions(path: &Path) -> Result<Vec<Suppress>> {
         if rule.is_empty() {
             bail!("{at}: suppression has no rule; hint: name a rule code or name, see `ecsforge rules`");
         }
-        if ecsforge_rules::lookup(&rule).is_none() {
+        if find_rule(&rule).is_none() {
             bail!("{at}: no rule `{rule}`; hint: `ecsforge rules` lists every rule");
         }
         if reason.is_empty() {
@@ -247,8 +264,13 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
     };
     let mut per_input: Vec<(String, Vec<Finding>)> = Vec::new();
     for i in &inputs {
-        let findings: Vec<Finding> =
-            ecsforge_rules::check(&i.model, None, &extra).into_iter().filter(|f| f.severity >= min).collect();
+        let mut findings = ecsforge_rules::check(&i.model, None, &extra);
+        // Reachability verdicts are rules too: one gate catches path problems.
+        let mut reach = ecsforge_reach::rules::findings(&i.model);
+        ecsforge_rules::apply_suppressions(&mut reach, &[&i.model], &extra);
+        findings.extend(reach);
+        ecsforge_rules::sort(&mut findings);
+        let findings: Vec<Finding> = findings.into_iter().filter(|f| f.severity >= min).collect();
         per_input.push((i.name.clone(), findings));
     }
     if a.all_envs {

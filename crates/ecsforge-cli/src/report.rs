@@ -116,12 +116,11 @@ fn level(s: Severity) -> sarif::ResultLevel {
 /// SARIF 2.1.0 as GitHub code scanning accepts it: every rule described, every
 /// result with a physical location, suppressions as `external` suppressions.
 pub fn sarif(findings: &[Finding]) -> String {
-    let all = ecsforge_rules::all_rules();
+    let all = crate::check::catalogue();
     let rules: Vec<sarif::ReportingDescriptor> = all
         .iter()
-        .map(|(meta, source)| {
-            let doc = ecsforge_rules::doc_of(source);
-            let r = Rule { meta, doc };
+        .map(|(meta, doc)| {
+            let r = Rule { meta, doc: doc.clone() };
             let mut tags: Vec<String> = vec!["security".into()];
             tags.extend(r.meta.nist.iter().map(|c| format!("NIST-{c}")));
             tags.extend(r.meta.soc2.iter().map(|c| format!("SOC2-{c}")));
@@ -215,7 +214,7 @@ pub fn junit(inputs: &[(String, Vec<Finding>)]) -> String {
     let mut report = Report::new("ecsforge check");
     for (name, findings) in inputs {
         let mut suite = TestSuite::new(name.clone());
-        for (meta, _) in ecsforge_rules::all_rules() {
+        for (meta, _) in crate::check::catalogue() {
             let r = Rule { meta, doc: String::new() };
             let mine: Vec<&Finding> = findings.iter().filter(|f| f.code == r.meta.code).collect();
             let active: Vec<&&Finding> = mine.iter().filter(|f| f.suppressed.is_none()).collect();

@@ -48,7 +48,7 @@ fn a_clean_manifest_passes_in_every_format() {
     let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), ecsforge_rules::all_rules().len());
+    assert_eq!(rules.len(), ecsforge_rules::all_rules().len() + ecsforge_reach::rules::REACH_RULES.len());
     assert!(
         rules.iter().all(|r| r["id"].as_str().unwrap().starts_with("EF") && r["shortDescription"]["text"].is_string())
     );
@@ -117,7 +117,9 @@ fn the_doc_000_outage_is_caught_with_the_offending_line() {
     assert!(text.contains("has no route to S3"), "{text}");
     // The offending source line is shown, with its file:line:col.
     assert!(text.contains("ecr-private-000-no-s3.yaml:") && text.contains("Type: AWS::ECS::Service"), "{text}");
-    assert!(text.contains("2 findings: 2 error"), "{text}");
+    // EF101 (attribute rule) per subnet, and EF202 (reachability) for the service.
+    assert!(text.contains("error[EF202] reach-s3-layers"), "{text}");
+    assert!(text.contains("3 findings: 3 error"), "{text}");
 }
 
 #[test]
@@ -126,16 +128,16 @@ fn sarif_with_results_and_suppressions_matches_the_schema() {
     let sup = tmp.path().join("sup.yaml");
     fs::write(
         &sup,
-        "- rule: s3-gateway-endpoint\n  resource: aws_ecs_service.Service\n  reason: migration window until Friday\n",
+        "- rule: s3-gateway-endpoint\n  resource: aws_ecs_service.Service\n  reason: migration window until Friday\n\
+         - rule: EF202\n  reason: migration window until Friday\n",
     )
     .unwrap();
     let out = ecsforge().args(["check", NO_S3_CFN, "--format", "sarif", "--suppressions"]).arg(&sup).assert().success();
     let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 2, "suppressed findings are still reported");
+    assert_eq!(results.len(), 3, "suppressed findings are still reported");
     for r in results {
-        assert_eq!(r["ruleId"], "EF101");
         assert_eq!(r["suppressions"][0]["justification"], "migration window until Friday");
         assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_i64().unwrap() > 1);
     }

@@ -26,6 +26,7 @@ use ipnet::Ipv4Net;
 
 mod nacl;
 mod report;
+pub mod rules;
 
 pub use report::{Report, TestResult, report};
 

@@ -336,3 +336,18 @@ fn peers_kafka_and_the_alb_break_independently() {
         .expect("ingress from alb");
     check(&m, inbound.service.as_str(), &[(inbound.dependency.clone(), Status::Fail)]);
 }
+
+#[test]
+fn reach_verdicts_become_check_findings() {
+    let f = ecsforge_reach::rules::findings(&cfn("ecr-private-000-no-s3.yaml"));
+    let codes: Vec<&str> = f.iter().map(|f| f.code).collect();
+    assert_eq!(codes, vec!["EF202"], "{f:#?}");
+    assert!(f[0].message.starts_with("S3_VPC_ENDPOINT subnet aws_subnet.PrivateSubnetA"), "{}", f[0].message);
+    assert!(ecsforge_reach::rules::findings(&cfn("ecr-private-000.yaml")).is_empty());
+    for m in ecsforge_reach::rules::REACH_RULES {
+        let doc = ecsforge_reach::rules::doc(m.code).unwrap();
+        for s in ["**What it checks.**", "**Why it matters.**", "**Failing example.**", "**Fix.**", "NIST", "SOC-2"] {
+            assert!(doc.contains(s), "{} lacks {s}", m.code);
+        }
+    }
+}

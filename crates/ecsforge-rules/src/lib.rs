@@ -129,10 +129,10 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub(crate) fn new(meta: &'static RuleMeta) -> Self {
+    pub fn new(meta: &'static RuleMeta) -> Self {
         Findings { meta, out: Vec::new() }
     }
-    pub(crate) fn into_vec(self) -> Vec<Finding> {
+    pub fn into_vec(self) -> Vec<Finding> {
         self.out
     }
 }
@@ -185,9 +185,10 @@ pub fn check(model: &InfraModel, select: Option<&[&str]>, extra: &[Suppress]) ->
     let mut all = Vec::new();
     for r in REGISTRY {
         if let Some(sel) = select
-            && !sel.iter().any(|s| s.eq_ignore_ascii_case(r.meta.code) || *s == r.meta.name) {
-                continue;
-            }
+            && !sel.iter().any(|s| s.eq_ignore_ascii_case(r.meta.code) || *s == r.meta.name)
+        {
+            continue;
+        }
         let mut f = Findings::new(r.meta);
         (r.check)(model, &mut f);
         all.extend(f.into_vec());
@@ -198,7 +199,7 @@ pub fn check(model: &InfraModel, select: Option<&[&str]>, extra: &[Suppress]) ->
 }
 
 /// Marks findings covered by a suppression of the models or of the caller.
-pub(crate) fn apply_suppressions(all: &mut [Finding], models: &[&InfraModel], extra: &[Suppress]) {
+pub fn apply_suppressions(all: &mut [Finding], models: &[&InfraModel], extra: &[Suppress]) {
     let sups: Vec<(&str, &str, &str)> = models
         .iter()
         .flat_map(|m| m.suppressions.iter())
@@ -215,7 +216,7 @@ pub(crate) fn apply_suppressions(all: &mut [Finding], models: &[&InfraModel], ex
 }
 
 /// Sorts findings by file, line, code and address.
-pub(crate) fn sort(all: &mut [Finding]) {
+pub fn sort(all: &mut [Finding]) {
     all.sort_by(|a, b| {
         (&a.provenance.file, a.provenance.line, a.code, &a.address).cmp(&(
             &b.provenance.file,

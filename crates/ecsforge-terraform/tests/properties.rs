@@ -243,6 +243,9 @@ proptest! {
                 .filter(|f| !AWAITING_PLATFORM_RESOURCES.contains(&f.code))
                 .collect();
             prop_assert!(findings.is_empty(), "{} findings on a synthesized platform: {:#?}", m.environment, findings);
+            // Issue 7: every dependency of every service is reachable.
+            let blocked: Vec<_> = ecsforge_reach::analyze(m).into_iter().filter(|v| v.status != ecsforge_reach::Status::Pass).collect();
+            prop_assert!(blocked.is_empty(), "{}: unreachable dependencies: {:#?}", m.environment, blocked);
         }
         let refs: Vec<&InfraModel> = a.iter().collect();
         let cross = ecsforge_rules::check_environments(&refs, &[]);

@@ -86,13 +86,14 @@ fn each_cross_rule_fires_on_its_mutation() {
         let p = prod.of_kind(Kind::IamRolePolicy).next().unwrap().address.clone();
         if let Some(Value::Json(doc)) = prod.resources.get_mut(&p).unwrap().attrs.get_mut("policy")
             && let Value::Map(d) = doc.as_mut()
-                && let Some(Value::List(st)) = d.get_mut("Statement") {
-                    st.push(Value::map([
-                        ("Effect", Value::from("Allow")),
-                        ("Action", Value::from("s3:*")),
-                        ("Resource", Value::from("*")),
-                    ]));
-                }
+            && let Some(Value::List(st)) = d.get_mut("Statement")
+        {
+            st.push(Value::map([
+                ("Effect", Value::from("Allow")),
+                ("Action", Value::from("s3:*")),
+                ("Resource", Value::from("*")),
+            ]));
+        }
     });
 }
 

@@ -55,6 +55,7 @@ pub struct CheckArgs {
 pub enum ReachFormat {
     Text,
     Json,
+    Sarif,
 }
 
 #[derive(Args)]
@@ -102,6 +103,14 @@ pub fn reach(a: ReachArgs) -> Result<ExitCode> {
     let out = match a.format {
         ReachFormat::Text => report.text(),
         ReachFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        ReachFormat::Sarif => {
+            let mut findings: Vec<Finding> =
+                inputs.iter().flat_map(|i| ecsforge_reach::rules::findings(&i.model)).collect();
+            if let Some(s) = &a.service {
+                findings.retain(|f| f.address.as_str() == s || f.address.name() == s.replace('-', "_"));
+            }
+            crate::report::sarif(&findings)
+        }
     };
     io::stdout().lock().write_all(out.as_bytes())?;
     Ok(if report.overall_status == ecsforge_reach::Status::Fail { ExitCode::from(1) } else { ExitCode::SUCCESS })

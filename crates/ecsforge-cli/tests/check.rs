@@ -185,3 +185,13 @@ fn reach_finds_the_doc_000_outage_and_passes_the_examples() {
         .code(2)
         .stderr(predicate::str::contains("no ECS service `nope`"));
 }
+
+#[test]
+fn reach_sarif_matches_the_schema() {
+    let out = ecsforge().args(["reach", NO_S3_CFN, "--format", "sarif"]).assert().code(1);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "EF202");
+}

@@ -351,3 +351,33 @@ fn reach_verdicts_become_check_findings() {
         }
     }
 }
+
+/// Doc 000 §Test Scenarios as CloudFormation: each scenario is the passing
+/// template with exactly one edit, so the fixture shows its own cause.
+fn cfn_edited(edit: impl Fn(&str) -> String) -> InfraModel {
+    let path = root().join("crates/ecsforge-ingest/tests/fixtures/cloudformation/ecr-private-000.yaml");
+    let text = edit(&std::fs::read_to_string(path).unwrap());
+    ecsforge_ingest::ingest("scenario.yaml", &text).unwrap()
+}
+
+#[test]
+fn doc_000_test_scenarios_in_cloudformation() {
+    use Dependency::*;
+    const SVC: &str = "aws_ecs_service.Service";
+    // 1. Successful image pull.
+    check(&cfn_edited(|t| t.to_string()), SVC, &[]);
+    // 2. S3 endpoint failure: the committed no-s3 fixture (doc_000_cloudformation_fixtures).
+    // 3. Security group blocking: the endpoint SG no longer admits the tasks.
+    let sg = cfn_edited(|t| {
+        let start = t.find("  EndpointsFromEcsIngress:").unwrap();
+        let end = t[start..].find("\n\n").unwrap() + start;
+        format!("{}{}", &t[..start], &t[end + 2..])
+    });
+    check(&sg, SVC, &[(EcrApi, Status::Fail), (EcrDkr, Status::Fail), (Logs, Status::Fail)]);
+    // 4. IAM permission failure: the execution role loses GetAuthorizationToken.
+    let iam = cfn_edited(|t| t.replacen("Action: ecr:GetAuthorizationToken", "Action: ecr:DescribeRepositories", 1));
+    check(&iam, SVC, &[(IamPermissions, Status::Fail)]);
+    // 5. DNS resolution failure.
+    let dns = cfn_edited(|t| t.replacen("EnableDnsHostnames: true", "EnableDnsHostnames: false", 1));
+    check(&dns, SVC, &[(Dns, Status::Fail)]);
+}

@@ -7,6 +7,7 @@
 
 pub mod config;
 mod expr;
+mod known;
 pub mod plan;
 mod pos;
 

@@ -6,6 +6,13 @@
 //! backend for a local one, one giving the `aws` provider fake credentials and
 //! telling it not to call AWS. The plan must succeed and add at least one resource.
 //!
+//! Then `terraform show -json` of the plan is ingested (`ecsforge_ingest::terraform::plan`)
+//! and compared with the model synth produced for that environment, on what rules read:
+//! the same managed resources and kinds; every literal attribute of the synthesized
+//! model has the equal known value in the plan; every reference is either the same
+//! reference or a known value; JSON documents are compared as parsed structures. Known
+//! provider normalisations are listed, with the reason, in [`NORMALISED`].
+//!
 //! Prerequisites: `terraform` >= 1.11 on `PATH` and the hashicorp/aws provider in the
 //! filesystem mirror `/opt/tf-plugins` (or a `TF_CLI_CONFIG_FILE` that can install it).
 //! Environment knobs:
@@ -15,6 +22,8 @@
 //!   ~650 MB provider in memory).
 //! * `ECSFORGE_TF_TIMEOUT_SECS=N` — limit per terraform command (default 600).
 //! * `ECSFORGE_KEEP_TF_DIRS=1` — keep the scratch directories and print where they are.
+//! * `ECSFORGE_WRITE_PLAN_FIXTURE=1` — also write the plan JSON of `ecr-private/develop` to
+//!   `crates/ecsforge-ingest/tests/fixtures/terraform/ecr-private-develop.plan.json`.
 
 use std::ffi::OsString;
 use std::fs;
@@ -26,6 +35,8 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use ecsforge_model::value::Part;
+use ecsforge_model::{InfraModel, Value};
 
 const SKIP_VAR: &str = "ECSFORGE_SKIP_TERRAFORM";
 const PLUGIN_MIRROR: &str = "/opt/tf-plugins";
@@ -193,6 +204,8 @@ struct Root {
     /// `<example>/<env>`, for messages.
     label: String,
     dir: PathBuf,
+    /// The model synth built for this root; the ingested plan is compared with it.
+    expected: Option<InfraModel>,
 }
 
 #[derive(Default)]
@@ -200,7 +213,9 @@ struct Timings {
     init: Duration,
     validate: Duration,
     plan: Duration,
-    /// Copy, init, validate and plan; not the wait for a free slot.
+    show: Duration,
+    ingest: Duration,
+    /// Copy, init, validate, plan, show and compare; not the wait for a free slot.
     total: Duration,
     to_add: u64,
 }
@@ -317,6 +332,29 @@ impl Terraform {
                 plan_out.trim_end()
             ));
         }
+        if let Some(expected) = &root.expected {
+            let (json, show) = self.run(root, &dir, &logs, &["show", "-json", "-no-color", "plan.bin"])?;
+            t.show = show;
+            if env_flag("ECSFORGE_WRITE_PLAN_FIXTURE") && root.label == "ecr-private/develop" {
+                let path =
+                    repo_root().join("crates/ecsforge-ingest/tests/fixtures/terraform/ecr-private-develop.plan.json");
+                fs::write(&path, &json).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+                note(format!("wrote {}", path.display()));
+            }
+            let t0 = Instant::now();
+            let ingested = ecsforge_ingest::terraform::plan::ingest("plan.json", &json)
+                .map_err(|e| format!("=== {}: cannot ingest the plan JSON ===\n{}", root.label, e.render(false)))?;
+            t.ingest = t0.elapsed();
+            let diffs = compare_with_plan(expected, &ingested);
+            if !diffs.is_empty() {
+                return Err(format!(
+                    "=== {}: the ingested plan differs from the synthesized model in {} place(s) ===\n{}",
+                    root.label,
+                    diffs.len(),
+                    diffs.join("\n")
+                ));
+            }
+        }
         t.total = started.elapsed();
         Ok(t)
     }
@@ -340,11 +378,14 @@ impl Terraform {
                         let result = self.check_root(root, scratch.path());
                         match &result {
                             Ok(t) => note(format!(
-                                "terraform {}: init {:.1}s, validate {:.1}s, plan {:.1}s, total {:.1}s ({} to add)",
+                                "terraform {}: init {:.1}s, validate {:.1}s, plan {:.1}s, show {:.1}s, \
+                                 ingest {:.0}ms, total {:.1}s ({} to add)",
                                 root.label,
                                 t.init.as_secs_f64(),
                                 t.validate.as_secs_f64(),
                                 t.plan.as_secs_f64(),
+                                t.show.as_secs_f64(),
+                                t.ingest.as_secs_f64() * 1000.0,
                                 t.total.as_secs_f64(),
                                 t.to_add
                             )),
@@ -381,6 +422,160 @@ impl Terraform {
             failed.join(", "),
             reports.join("\n\n")
         );
+    }
+}
+
+/// Provider normalisation: attributes the aws provider declares as sets (`TypeSet`).
+/// The plan lists a set's elements in the provider's order (by element hash), not in
+/// the order of the configuration, so these lists are compared as unordered: every
+/// synthesized element must equal a distinct planned element. Entries are
+/// (resource type, attribute path without list indexes); every other list keeps its order.
+const UNORDERED_SETS: &[(&str, &str)] = &[
+    // `capacity_provider_strategy` blocks: FARGATE/FARGATE_SPOT weights.
+    ("aws_ecs_service", "capacity_provider_strategy"),
+    ("aws_ecs_cluster_capacity_providers", "default_capacity_provider_strategy"),
+    // `condition { path_pattern { values = [...] } }`: the listener rule's paths.
+    ("aws_lb_listener_rule", "condition.path_pattern.values"),
+];
+
+/// An attribute path without its list indexes: `a[0].b[1].c` → `a.b.c`.
+fn without_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One difference: the attribute path, and both values rendered.
+struct Diff {
+    path: String,
+    synth: String,
+    plan: String,
+}
+
+/// Compares the model ingested from a plan with the synthesized one on what rules
+/// read; returns one line per difference.
+fn compare_with_plan(synth: &InfraModel, plan: &InfraModel) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in synth.resources.keys().filter(|a| !plan.resources.contains_key(*a)) {
+        out.push(format!("{a}: synthesized, not in the plan"));
+    }
+    for a in plan.resources.keys().filter(|a| !synth.resources.contains_key(*a)) {
+        out.push(format!("{a}: in the plan, not synthesized"));
+    }
+    for (a, s) in &synth.resources {
+        let Some(p) = plan.resources.get(a) else { continue };
+        if s.kind != p.kind {
+            out.push(format!("{a}: kind {:?} in synth, {:?} in the plan", s.kind, p.kind));
+        }
+        if s.depends_on != p.depends_on {
+            out.push(format!("{a}: depends_on {:?} in synth, {:?} in the plan", s.depends_on, p.depends_on));
+        }
+        let mut diffs = Vec::new();
+        for (k, sv) in &s.attrs {
+            // Tags show up as `tags` (and, with provider default tags merged, `tags_all`).
+            let pv = p.attrs.get(k).or_else(|| if k == "tags" { p.attrs.get("tags_all") } else { None });
+            match pv {
+                Some(pv) => compare_value(a.resource_type(), sv, pv, k.clone(), &mut diffs),
+                None => diffs.push(Diff { path: k.clone(), synth: render(sv), plan: "(absent)".into() }),
+            }
+        }
+        for d in diffs {
+            out.push(format!("{a}.{}:\n    synth {}\n    plan  {}", d.path, d.synth, d.plan));
+        }
+    }
+    out
+}
+
+/// A value the plan knows: no unknown, reference or template anywhere in it.
+fn is_known(v: &Value) -> bool {
+    match v {
+        Value::Unknown | Value::Ref(_) | Value::Template(_) => false,
+        Value::List(l) => l.iter().all(is_known),
+        Value::Map(m) => m.values().all(is_known),
+        Value::Json(inner) => is_known(inner),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
+    }
+}
+
+/// Compares one attribute of resource type `ty`; pushes every difference under `path`.
+fn compare_value(ty: &str, s: &Value, p: &Value, path: String, out: &mut Vec<Diff>) {
+    match (s, p) {
+        // A reference (or a template of them) is fine as the same reference or as
+        // the value Terraform already knows at plan time.
+        (Value::Ref(a), Value::Ref(b)) if a == b => {}
+        (Value::Template(a), Value::Template(b)) if a == b => {}
+        (Value::Ref(_) | Value::Template(_), p) if is_known(p) && !matches!(p, Value::Null) => {}
+        (Value::List(a), Value::List(b))
+            if a.len() == b.len() && UNORDERED_SETS.contains(&(ty, without_indexes(&path).as_str())) =>
+        {
+            let mut used = vec![false; b.len()];
+            for (i, x) in a.iter().enumerate() {
+                let found = (0..b.len()).find(|&j| {
+                    let mut d = Vec::new();
+                    !used[j] && {
+                        compare_value(ty, x, &b[j], String::new(), &mut d);
+                        d.is_empty()
+                    }
+                });
+                match found {
+                    Some(j) => used[j] = true,
+                    None => out.push(Diff {
+                        path: format!("{path}[{i}] (a set)"),
+                        synth: render(x),
+                        plan: format!("no equal element in {}", render(p)),
+                    }),
+                }
+            }
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                compare_value(ty, x, y, format!("{path}[{i}]"), out);
+            }
+        }
+        // Only the keys synth sets: the provider adds defaulted ones.
+        (Value::Map(a), Value::Map(b)) => {
+            for (k, x) in a {
+                match b.get(k) {
+                    Some(y) => compare_value(ty, x, y, format!("{path}.{k}"), out),
+                    None => out.push(Diff { path: format!("{path}.{k}"), synth: render(x), plan: "(absent)".into() }),
+                }
+            }
+        }
+        (Value::Json(a), Value::Json(b)) => compare_value(ty, a, b, path, out),
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+        (a, b) if a == b => {}
+        _ => out.push(Diff { path, synth: render(s), plan: render(p) }),
+    }
+}
+
+/// A value on one line, for messages.
+fn render(v: &Value) -> String {
+    let part = |p: &Part| match p {
+        Part::Lit(s) => s.clone(),
+        Part::Ref(r) => format!("${{{}.{}}}", r.address, r.attr),
+        Part::Unknown => "(unknown)".into(),
+    };
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        Value::List(l) => format!("[{}]", l.iter().map(render).collect::<Vec<_>>().join(", ")),
+        Value::Map(m) => {
+            format!("{{{}}}", m.iter().map(|(k, v)| format!("{k}: {}", render(v))).collect::<Vec<_>>().join(", "))
+        }
+        Value::Ref(r) => format!("${{{}.{}}}", r.address, r.attr),
+        Value::Template(parts) => format!("template({:?})", parts.iter().map(part).collect::<String>()),
+        Value::Json(inner) => format!("json({})", render(inner)),
+        Value::Unknown => "(unknown)".into(),
     }
 }
 
@@ -462,7 +657,13 @@ fn every_example_plans_with_terraform() {
             dest.display()
         );
         note(format!("synth {name}: {} environment(s) in {:.2}s", envs.len(), t0.elapsed().as_secs_f64()));
-        roots.extend(envs.into_iter().map(|(env, dir)| Root { label: format!("{name}/{env}"), dir }));
+        let text = fs::read_to_string(manifest).expect("read manifest");
+        let m = ecsforge_manifest::load(&manifest.display().to_string(), &text).expect("the example loads");
+        for (env, dir) in envs {
+            let e = ecsforge_manifest::Env::parse(&env).unwrap_or_else(|| panic!("{name}: unknown environment {env}"));
+            let expected = ecsforge_synth::synth(&m, e).expect("synth");
+            roots.push(Root { label: format!("{name}/{env}"), dir, expected: Some(expected) });
+        }
     }
     tf.check_roots(&roots);
 }
@@ -497,7 +698,10 @@ fn harness_plans_a_hand_written_root_and_reports_a_broken_one() {
     // A reference to an undeclared resource: `terraform validate` must reject it.
     fs::write(bad.join("network.tf.json"), network.replace("aws_vpc.main.id", "aws_vpc.missing.id")).unwrap();
 
-    let roots = [Root { label: "harness/good".into(), dir: good }, Root { label: "harness/bad".into(), dir: bad }];
+    let roots = [
+        Root { label: "harness/good".into(), dir: good, expected: None },
+        Root { label: "harness/bad".into(), dir: bad, expected: None },
+    ];
     let scratch = tempfile::tempdir().expect("temp dir");
     let t = tf.check_root(&roots[0], &scratch.path().join("good")).unwrap_or_else(|report| panic!("{report}"));
     assert_eq!(t.to_add, 2);

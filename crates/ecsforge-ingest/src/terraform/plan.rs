@@ -14,7 +14,11 @@
 //!   templates and references inside JSON documents survive too. For native
 //!   HCL only the `references` list is available: a list naming exactly one
 //!   resource attribute (and nothing else but that resource) is taken as that
-//!   reference; anything else stays unknown. References are resolved within
+//!   reference, unless the attribute is a collection (`[aws_x.y.id]`, told by
+//!   `sensitive_values`) or a JSON document (`jsonencode({...})`); anything
+//!   else stays unknown. The list cannot tell `f(aws_x.y.id)` from
+//!   `aws_x.y.id`, so a function of one reference reads as the reference: a
+//!   known limitation of the plan format. References are resolved within
 //!   the referring resource's module instance and must land on exactly one
 //!   planned resource instance (a `count`/`for_each` resource referenced
 //!   without a literal index stays unknown). `depends_on` comes from here too.

@@ -485,6 +485,11 @@ fn other_errors() {
             "{\n  \"format_version\": \"1.2\",\n  \"planned_values\": {\"root_module\": {\"resources\": [\n    {\"address\": \"aws_vpc.a\", \"mode\": \"managed\", \"type\": 7, \"name\": \"a\"}\n  ]}}\n}\n"
         )
     );
+    // serde_json counts columns in bytes; the caret must still land on the error.
+    insta::assert_snapshot!(
+        "syntax_error_after_non_ascii",
+        error("plan.json", "{\"format_version\": \"1.2\", \"x\": \"✅ é\" \"planned_values\": {}}")
+    );
     // A format the structs do not fit is reported as a version problem first.
     insta::assert_snapshot!(
         "future_format",

@@ -46,7 +46,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
 /// A serde_json error as an [`IngestError`] at its line:col. `what` names the
 /// input (`plan JSON`, `Terraform JSON`).
 pub(crate) fn json_error(file: &str, text: &str, e: &serde_json::Error, what: &str) -> IngestError {
-    let at = Located::from_line_col(text, e.line(), e.column());
+    let at = serde_position(text, e.line(), e.column());
     let (message, hint) = match e.classify() {
         serde_json::error::Category::Eof => (
             format!("truncated {what}: {e}"),
@@ -63,6 +63,18 @@ pub(crate) fn json_error(file: &str, text: &str, e: &serde_json::Error, what: &s
         ),
     };
     IngestError::new(file, text, at, message, hint)
+}
+
+/// Where serde_json reports an error. Its column counts bytes, not characters
+/// (`Located::from_line_col` reads it as characters, which drifts after
+/// non-ASCII text), so find the byte and let [`Located::at`] count characters.
+fn serde_position(text: &str, line: usize, col: usize) -> Located {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let mut offset = (line_start + col.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    Located::at(text, offset, 0)
 }
 
 /// The offset of the first non-blank byte (where a top-level value starts).

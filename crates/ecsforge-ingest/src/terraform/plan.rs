@@ -373,7 +373,7 @@ fn check_version(file: &str, text: &str, v: Option<&RawValue>) -> Result<(), Ing
 /// the start of the slice, so translate them to the whole file.
 fn nested_error(file: &str, text: &str, raw: &RawValue, e: &serde_json::Error) -> IngestError {
     let base = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-    let inner = Located::from_line_col(raw.get(), e.line(), e.column()).offset;
+    let inner = super::serde_position(raw.get(), e.line(), e.column()).offset;
     let at = Located::at(text, base + inner, 0);
     let msg = e.to_string();
     let msg = msg.split(" at line ").next().unwrap_or(&msg);

@@ -25,14 +25,18 @@ impl Located {
         Located { offset, len, line, col }
     }
 
-    /// The byte offset of a 1-based line and column (as serde_json reports them).
+    /// The position of a 1-based line and a 1-based *byte* column, as
+    /// serde_json reports them; the column shown is counted in characters.
     pub fn from_line_col(text: &str, line: usize, col: usize) -> Self {
         let mut offset = 0;
         for (i, l) in text.split_inclusive('\n').enumerate() {
             if i + 1 == line {
-                let in_line: usize = l.chars().take(col.saturating_sub(1)).map(char::len_utf8).sum();
-                offset += in_line;
-                return Located { offset, len: 0, line: line as u32, col: col.max(1) as u32 };
+                let mut in_line = col.saturating_sub(1).min(l.len());
+                while !l.is_char_boundary(in_line) {
+                    in_line -= 1;
+                }
+                let chars = l[..in_line].chars().count();
+                return Located { offset: offset + in_line, len: 0, line: line as u32, col: chars as u32 + 1 };
             }
             offset += l.len();
         }
@@ -103,6 +107,7 @@ mod tests {
         let t = "ab\ncdé\nf";
         assert_eq!(Located::at(t, 4, 0), Located { offset: 4, len: 0, line: 2, col: 2 });
         assert_eq!(Located::from_line_col(t, 3, 1).offset, 8);
-        assert_eq!(Located::from_line_col(t, 2, 4).offset, 7);
+        // serde_json columns are bytes: "cdé" is 4 bytes, so byte column 5 is after "é".
+        assert_eq!(Located::from_line_col(t, 2, 5), Located { offset: 7, len: 0, line: 2, col: 4 });
     }
 }

@@ -193,3 +193,8 @@ fn suppressions_are_read_with_their_reason() {
     assert_eq!(m.suppressions[0].resource, "*");
     assert_eq!(m.suppressions[0].reason, "batch jobs may restart");
 }
+
+#[test]
+fn tag_characters() {
+    check("tag_characters");
+}

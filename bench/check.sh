@@ -62,7 +62,7 @@ measure() {
     total=$(python3 -c "print($total + $e - $s)")
   done
   /usr/bin/time -f "%M" -o "$OUT/$name.rss" "$@" > /dev/null 2>&1 || true
-  printf '| %s | %.3f s | %s MiB |\n' "$name" "$(python3 -c "print($total / $RUNS)")" "$(( $(cat "$OUT/$name.rss") / 1024 ))"
+  printf '| %s | %.3f s | %s MiB |\n' "$name" "$(python3 -c "print($total / $RUNS)")" "$(( $(tail -n 1 "$OUT/$name.rss") / 1024 ))"
 }
 
 for plan in twelve-prod generated; do

@@ -4,7 +4,8 @@
 //! name and text; errors carry spans into that text.
 
 mod diag;
-pub mod fargate;
+/// The Fargate task-size table (shared with the rules through the model crate).
+pub use ecsforge_model::fargate;
 mod load;
 pub mod schema;
 mod yaml;

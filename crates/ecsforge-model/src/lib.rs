@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub mod fargate;
 pub mod kind;
 pub mod value;
 

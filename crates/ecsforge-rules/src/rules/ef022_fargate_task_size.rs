@@ -28,17 +28,10 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 fn valid(cpu: i64, memory: i64) -> bool {
-    let (lo, hi, step) = match cpu {
-        256 => return [512, 1024, 2048].contains(&memory),
-        512 => (1024, 4096, 1024),
-        1024 => (2048, 8192, 1024),
-        2048 => (4096, 16384, 1024),
-        4096 => (8192, 30720, 1024),
-        8192 => (16384, 61440, 4096),
-        16384 => (32768, 122880, 8192),
-        _ => return false,
-    };
-    (lo..=hi).contains(&memory) && (memory - lo) % step == 0
+    match (u32::try_from(cpu), u32::try_from(memory)) {
+        (Ok(c), Ok(m)) => ecsforge_model::fargate::is_valid(c, m),
+        _ => false,
+    }
 }
 
 pub fn check(m: &InfraModel, out: &mut Findings) {

@@ -63,11 +63,11 @@ fn mutate(m: &mut InfraModel, kind: Kind, f: impl FnOnce(&mut ecsforge_model::Re
 }
 
 fn set_block_field(r: &mut ecsforge_model::Resource, block: &str, key: &str, v: Value) {
-    if let Some(Value::List(l)) = r.attrs.get_mut(block) {
-        if let Some(Value::Map(map)) = l.first_mut() {
-            map.insert(key.into(), v);
-            return;
-        }
+    if let Some(Value::List(l)) = r.attrs.get_mut(block)
+        && let Some(Value::Map(map)) = l.first_mut()
+    {
+        map.insert(key.into(), v);
+        return;
     }
     panic!("{} has no block {block}", r.address);
 }
@@ -142,12 +142,11 @@ fn each_rule_fires_on_its_mutation() {
                 "first role policy is an execution policy: {}",
                 r.address
             );
-            if let Some(Value::Json(doc)) = r.attrs.get_mut("policy") {
-                if let Value::Map(d) = doc.as_mut() {
-                    if let Some(Value::List(st)) = d.get_mut("Statement") {
-                        st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrPull"));
-                    }
-                }
+            if let Some(Value::Json(doc)) = r.attrs.get_mut("policy")
+                && let Value::Map(d) = doc.as_mut()
+                && let Some(Value::List(st)) = d.get_mut("Statement")
+            {
+                st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrPull"));
             }
         });
     });

@@ -450,8 +450,12 @@ fn tags(cx: &mut Cx, node: &Node, key_loc: &Loc) -> BTreeMap<String, String> {
         let allowed = |c: char| c.is_alphanumeric() || " _.:/=+-@".contains(c);
         if let Some(bad) = k.chars().chain(v.chars()).find(|c| !allowed(*c)) {
             let at = if k.chars().any(|c| c == bad) { &k.loc } else { &v.loc };
-            cx.err(format!("tag `{}` contains `{bad}`, which AWS does not allow in tags", k.value), at, "invalid character").help =
-                Some("tags may use letters, digits, spaces and _ . : / = + - @".into());
+            cx.err(
+                format!("tag `{}` contains `{bad}`, which AWS does not allow in tags", k.value),
+                at,
+                "invalid character",
+            )
+            .help = Some("tags may use letters, digits, spaces and _ . : / = + - @".into());
             continue;
         }
         out.insert(k.value, v.value);

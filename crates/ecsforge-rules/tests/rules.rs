@@ -2,11 +2,11 @@
 //! synthesized platform that breaks exactly one property makes exactly that
 //! rule fire.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use ecsforge_manifest::Env;
-use ecsforge_model::{Address, InfraModel, Kind, Value};
+use ecsforge_model::{Address, Concern, InfraModel, Kind, Provenance, Reference, Resource, Value};
 use ecsforge_rules::{REGISTRY, check};
 
 fn example(name: &str, env: Env) -> InfraModel {
@@ -45,24 +45,69 @@ fn registry_is_well_formed() {
     }
 }
 
+/// Rules that legitimately fire on today's synthesized platforms: synth does
+/// not yet create per-service alarms (EF030), the ALB success-rate alarm
+/// (EF109) or an AWS Config recorder (EF056). They arrive with the "complete
+/// the platform" issue; then this list must become empty (as must
+/// `AWAITING_PLATFORM_RESOURCES` in ecsforge-terraform's property test).
+const AWAITING_PLATFORM_RESOURCES: [&str; 3] = ["EF030", "EF056", "EF109"];
+
+fn counts(m: &InfraModel) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    for f in check(m, None, &[]) {
+        *out.entry(f.code).or_default() += 1;
+    }
+    out
+}
+
 #[test]
-fn examples_have_no_findings() {
+fn examples_have_only_expected_findings() {
     for (name, envs) in [("ecr-private", vec![Env::Develop, Env::Prod]), ("twelve-services", Env::ALL.to_vec())] {
         for env in envs {
-            let findings = check(&example(name, env), None, &[]);
-            assert!(findings.is_empty(), "{name}/{env}: {findings:#?}");
+            let m = example(name, env);
+            let services = m.of_kind(Kind::EcsService).count();
+            let public = m.of_kind(Kind::EcsService).filter(|s| s.get("load_balancer").is_some()).count();
+            // One EF030 per service, one EF109 per service behind the ALB, one EF056 per environment.
+            let mut expected = BTreeMap::from([("EF030", services), ("EF056", 1)]);
+            if public > 0 {
+                expected.insert("EF109", public);
+            }
+            assert!(expected.keys().all(|c| AWAITING_PLATFORM_RESOURCES.contains(c)));
+            assert_eq!(counts(&m), expected, "{name}/{env}: {:#?}", check(&m, None, &[]));
         }
     }
 }
 
 /// Mutates the first resource of `kind` with `f`.
-fn mutate(m: &mut InfraModel, kind: Kind, f: impl FnOnce(&mut ecsforge_model::Resource)) -> Address {
+fn mutate(m: &mut InfraModel, kind: Kind, f: impl FnOnce(&mut Resource)) -> Address {
     let addr = m.of_kind(kind.clone()).next().unwrap_or_else(|| panic!("no {kind:?}")).address.clone();
     f(m.resources.get_mut(&addr).unwrap());
     addr
 }
 
-fn set_block_field(r: &mut ecsforge_model::Resource, block: &str, key: &str, v: Value) {
+/// The resource at `type.name`, mutably.
+fn res<'a>(m: &'a mut InfraModel, ty: &str, name: &str) -> &'a mut Resource {
+    m.resources.get_mut(&Address::new(ty, name)).unwrap_or_else(|| panic!("no {ty}.{name}"))
+}
+
+/// Adds a copy of `type.from` named `type.to` and returns it.
+fn copy<'a>(m: &'a mut InfraModel, ty: &str, from: &str, to: &str) -> &'a mut Resource {
+    let mut r = res(m, ty, from).clone();
+    r.address = Address::new(ty, to);
+    m.resources.insert(r.address.clone(), r);
+    res(m, ty, to)
+}
+
+fn add(m: &mut InfraModel, r: Resource) {
+    m.insert(r).unwrap();
+}
+
+/// A resource of a type the model keeps as `Kind::Other`.
+fn other(ty: &str, name: &str) -> Resource {
+    Resource::new(Kind::Other(ty.into()), name, Concern::Other, Provenance::default())
+}
+
+fn set_block_field(r: &mut Resource, block: &str, key: &str, v: Value) {
     if let Some(Value::List(l)) = r.attrs.get_mut(block)
         && let Some(Value::Map(map)) = l.first_mut()
     {
@@ -72,18 +117,278 @@ fn set_block_field(r: &mut ecsforge_model::Resource, block: &str, key: &str, v: 
     panic!("{} has no block {block}", r.address);
 }
 
-/// Applies `mutation` to a fresh model and asserts exactly `code` fires.
+/// The first container definition of a task definition.
+fn container(r: &mut Resource) -> &mut BTreeMap<String, Value> {
+    match r.attrs.get_mut("container_definitions") {
+        Some(Value::Json(doc)) => match doc.as_mut() {
+            Value::List(l) => match l.first_mut() {
+                Some(Value::Map(c)) => c,
+                _ => panic!("no container"),
+            },
+            _ => panic!("container_definitions is not a list"),
+        },
+        _ => panic!("{} has no container_definitions", r.address),
+    }
+}
+
+/// The statements of a policy-document attribute.
+fn statements_mut<'a>(r: &'a mut Resource, attr: &str) -> &'a mut Vec<Value> {
+    match r.attrs.get_mut(attr) {
+        Some(Value::Json(doc)) => match doc.as_mut() {
+            Value::Map(d) => match d.get_mut("Statement") {
+                Some(Value::List(st)) => st,
+                _ => panic!("no Statement list"),
+            },
+            _ => panic!("policy is not a map"),
+        },
+        _ => panic!("{} has no {attr}", r.address),
+    }
+}
+
+fn json(text: &str) -> Value {
+    fn conv(v: serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Number(n),
+            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::Array(a) => Value::List(a.into_iter().map(conv).collect()),
+            serde_json::Value::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, conv(v))).collect()),
+        }
+    }
+    conv(serde_json::from_str(text).unwrap())
+}
+
+/// Applies `mutation` to a fresh model and asserts that it adds exactly one
+/// finding code to the model's baseline, `code`, or raises `code`'s count when
+/// the baseline already has it; no other code may change.
 fn check_mutation(code: &str, example_name: &str, env: Env, mutation: impl FnOnce(&mut InfraModel)) {
+    check_mutation_with(code, example_name, env, |_| {}, mutation);
+}
+
+/// Like [`check_mutation`], with the baseline taken after `setup` (used to
+/// complete the platform first, so a rule the bare example already trips
+/// is judged from a clean start).
+fn check_mutation_with(
+    code: &str,
+    example_name: &str,
+    env: Env,
+    setup: impl FnOnce(&mut InfraModel),
+    mutation: impl FnOnce(&mut InfraModel),
+) {
     let mut m = example(example_name, env);
+    setup(&mut m);
+    let before = counts(&m);
     mutation(&mut m);
-    let findings = check(&m, None, &[]);
-    let fired: BTreeSet<&str> = findings.iter().map(|f| f.code).collect();
-    assert_eq!(fired, BTreeSet::from([code]), "mutation for {code} fired {findings:#?}");
+    let after = counts(&m);
+    let changed: BTreeSet<&str> =
+        before.keys().chain(after.keys()).copied().filter(|c| before.get(c) != after.get(c)).collect();
+    assert_eq!(
+        changed,
+        BTreeSet::from([code]),
+        "mutation for {code}: {before:?} → {after:?}: {:#?}",
+        check(&m, None, &[])
+    );
+    assert!(after.get(code) > before.get(code), "mutation for {code} must add findings, not remove them");
+    if std::env::var("SHOWMSG").is_ok() {
+        for f in check(&m, None, &[]).iter().filter(|f| f.code == code) {
+            eprintln!("{} {}: {}", f.code, f.address, f.message);
+        }
+    }
+}
+
+/// Per-service CPU, memory and running-task alarms (what EF030 asks for).
+fn add_service_alarms(m: &mut InfraModel) {
+    let services: Vec<(Address, String)> =
+        m.of_kind(Kind::EcsService).map(|s| (s.address.clone(), s.address.name().to_string())).collect();
+    let tags = m.of_kind(Kind::EcsService).next().unwrap().get("tags").cloned().unwrap();
+    for (svc, id) in services {
+        for (metric, ns) in [
+            ("CPUUtilization", "AWS/ECS"),
+            ("MemoryUtilization", "AWS/ECS"),
+            ("RunningTaskCount", "ECS/ContainerInsights"),
+        ] {
+            let a = Resource::new(Kind::MetricAlarm, &format!("{id}_{metric}"), Concern::Other, Provenance::default())
+                .with("namespace", ns)
+                .with("metric_name", metric)
+                .with(
+                    "dimensions",
+                    Value::map([
+                        (
+                            "ClusterName",
+                            Value::Ref(Reference {
+                                address: Address::new("aws_ecs_cluster", "main"),
+                                attr: "name".into(),
+                            }),
+                        ),
+                        ("ServiceName", Value::Ref(Reference { address: svc.clone(), attr: "name".into() })),
+                    ]),
+                )
+                .with("threshold", if metric == "RunningTaskCount" { 1 } else { 80 })
+                .with("tags", tags.clone());
+            add(m, a);
+        }
+    }
+}
+
+/// A success-rate alarm (doc 002) on every target group a service uses (what EF109 asks for).
+fn add_success_alarms(m: &mut InfraModel) {
+    let tgs: Vec<Address> = m
+        .of_kind(Kind::EcsService)
+        .filter_map(|s| {
+            s.get("load_balancer").and_then(|lb| lb.as_list().first()).and_then(|b| b.get("target_group_arn"))
+        })
+        .filter_map(|v| v.as_ref().map(|r| r.address.clone()))
+        .collect();
+    let tags = m.of_kind(Kind::EcsService).next().unwrap().get("tags").cloned().unwrap();
+    for tg in tgs {
+        let metric = |name: &str| {
+            Value::block([
+                ("namespace", Value::from("AWS/ApplicationELB")),
+                ("metric_name", Value::from(name)),
+                ("stat", Value::from("Sum")),
+                ("period", Value::from(60)),
+                (
+                    "dimensions",
+                    Value::map([(
+                        "TargetGroup",
+                        Value::Ref(Reference { address: tg.clone(), attr: "arn_suffix".into() }),
+                    )]),
+                ),
+            ])
+        };
+        let a =
+            Resource::new(Kind::MetricAlarm, &format!("{}_success", tg.name()), Concern::Other, Provenance::default())
+                .with("comparison_operator", "LessThanThreshold")
+                .with("threshold", 99.5)
+                .with("evaluation_periods", 2)
+                .with("datapoints_to_alarm", 2)
+                .with(
+                    "metric_query",
+                    Value::list([
+                        Value::map([
+                            ("id", Value::from("rate")),
+                            ("expression", Value::from("100 * ok / total")),
+                            ("return_data", Value::from(true)),
+                        ]),
+                        Value::map([("id", Value::from("ok")), ("metric", metric("HTTPCode_Target_2XX_Count"))]),
+                        Value::map([("id", Value::from("total")), ("metric", metric("RequestCount"))]),
+                    ]),
+                )
+                .with("tags", tags.clone());
+        add(m, a);
+    }
+}
+
+/// An enabled AWS Config recorder for all supported types (what EF056 asks for).
+fn add_config_recorder(m: &mut InfraModel) {
+    let rec = other("aws_config_configuration_recorder", "main")
+        .with("name", "recorder")
+        .with("recording_group", Value::block([("all_supported", Value::from(true))]));
+    let name = rec.attr("name");
+    add(m, rec);
+    add(m, other("aws_config_configuration_recorder_status", "main").with("name", name).with("is_enabled", true));
+}
+
+/// Everything the "complete the platform" issue will add.
+fn complete_platform(m: &mut InfraModel) {
+    add_service_alarms(m);
+    add_success_alarms(m);
+    add_config_recorder(m);
+}
+
+#[test]
+fn completed_platforms_have_no_findings() {
+    for (name, env) in [("ecr-private", Env::Prod), ("twelve-services", Env::Prod), ("twelve-services", Env::Develop)] {
+        let mut m = example(name, env);
+        complete_platform(&mut m);
+        let findings = check(&m, None, &[]);
+        assert!(findings.is_empty(), "{name}/{env}: {findings:#?}");
+    }
+}
+
+/// A pipeline with a CodeConnections source and a CodeBuild build, and its notification rule.
+fn pipeline(source_provider: &str, project: Option<&str>, notify: bool) -> Vec<Resource> {
+    let source = json(&format!(
+        r#"{{"name": "Source", "action": [{{"name": "Source", "category": "Source", "owner": "AWS", "provider": "{source_provider}",
+            "version": "1", "output_artifacts": ["src"], "configuration": {{"ConnectionArn":
+            "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d", "FullRepositoryId": "shop/orders-api", "BranchName": "main"}}}}]}}"#
+    ));
+    let config = match project {
+        Some(p) => format!(r#"{{"ProjectName": "{p}"}}"#),
+        None => "{}".into(),
+    };
+    let build = json(&format!(
+        r#"{{"name": "Build", "action": [{{"name": "Build", "category": "Build", "owner": "AWS", "provider": "CodeBuild",
+            "version": "1", "input_artifacts": ["src"], "configuration": {config}}}]}}"#
+    ));
+    let p = other("aws_codepipeline", "orders_api")
+        .with("name", "shop-orders-api")
+        .with("stage", Value::list([source, build]));
+    let arn = p.attr("arn");
+    let mut out = vec![p];
+    if notify {
+        out.push(
+            other("aws_codestarnotifications_notification_rule", "orders_api")
+                .with("resource", arn)
+                .with("detail_type", "BASIC")
+                .with("event_type_ids", Value::list([Value::from("codepipeline-pipeline-pipeline-execution-failed")]))
+                .with(
+                    "target",
+                    Value::block([("address", Value::from("arn:aws:sns:us-east-1:123456789012:pipelines"))]),
+                ),
+        );
+    }
+    out
+}
+
+/// Doc 003's buildspec: commit SHA, environment and latest tags.
+const DOC_003_BUILDSPEC: &str = "version: 0.2\nphases:\n  pre_build:\n    commands:\n      - COMMIT_HASH=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)\n      - IMAGE_TAG=${COMMIT_HASH:=latest}\n  build:\n    commands:\n      - docker build -t $ECR_REPOSITORY_URL:latest .\n      - docker tag $ECR_REPOSITORY_URL:latest $ECR_REPOSITORY_URL:$IMAGE_TAG\n      - docker tag $ECR_REPOSITORY_URL:latest $ECR_REPOSITORY_URL:$ENVIRONMENT-$IMAGE_TAG\n  post_build:\n    commands:\n      - docker push $ECR_REPOSITORY_URL:latest\n      - docker push $ECR_REPOSITORY_URL:$IMAGE_TAG\n      - docker push $ECR_REPOSITORY_URL:$ENVIRONMENT-$IMAGE_TAG\n";
+
+fn codebuild(buildspec: &str) -> Resource {
+    other("aws_codebuild_project", "orders_api")
+        .with("name", "shop-orders-api")
+        .with("source", Value::block([("type", Value::from("CODEPIPELINE")), ("buildspec", Value::from(buildspec))]))
+}
+
+fn cloudtrail(m: &InfraModel, kms: bool) -> Resource {
+    let bucket = m.get(&Address::new("aws_s3_bucket", "alb_logs")).unwrap().attr("id");
+    let mut t = other("aws_cloudtrail", "main").with("name", "shop").with("s3_bucket_name", bucket);
+    if kms {
+        t.set("kms_key_id", m.get(&Address::new("aws_kms_key", "logs")).unwrap().attr("arn"));
+    }
+    t
+}
+
+/// A role people (the account's users) may assume, with or without MFA.
+fn people_role(m: &mut InfraModel, mfa: bool) {
+    let r = copy(m, "aws_iam_role", "file_processor_task", "operator");
+    r.set("name", "ecr-private-prod-operator");
+    let st = statements_mut(r, "assume_role_policy");
+    st.clear();
+    let mut s = json(
+        r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}"#,
+    );
+    if mfa && let Value::Map(map) = &mut s {
+        map.insert("Condition".into(), json(r#"{"Bool": {"aws:MultiFactorAuthPresent": "true"}}"#));
+    }
+    st.push(s);
 }
 
 #[test]
 fn each_rule_fires_on_its_mutation() {
     use Env::*;
+    check_mutation("EF002", "ecr-private", Develop, |m| {
+        mutate(m, Kind::EcsTaskDefinition, |r| {
+            container(r).remove("healthCheck");
+        });
+    });
+    check_mutation("EF003", "twelve-services", Develop, |m| {
+        copy(m, "aws_lb_target_group", "orders_api", "orders_api_v2").set("name", "shop-develop-orders-api-v2");
+    });
+    check_mutation("EF005", "ecr-private", Develop, |m| {
+        res(m, "aws_cloudwatch_log_group", "file_processor").attrs.remove("kms_key_id");
+    });
     check_mutation("EF006", "twelve-services", Prod, |m| {
         m.resources
             .get_mut(&Address::new("aws_lb_listener", "https"))
@@ -94,6 +399,15 @@ fn each_rule_fires_on_its_mutation() {
         mutate(m, Kind::EcrRepository, |r| {
             set_block_field(r, "image_scanning_configuration", "scan_on_push", false.into())
         });
+    });
+    // The ALB moved into the private subnets.
+    check_mutation("EF008", "twelve-services", Prod, |m| {
+        let private: Vec<Value> = m
+            .of_kind(Kind::Subnet)
+            .filter(|s| s.address.name().starts_with("private_"))
+            .map(|s| s.attr("id"))
+            .collect();
+        res(m, "aws_lb", "main").set("subnets", Value::List(private));
     });
     check_mutation("EF009", "ecr-private", Prod, |m| {
         mutate(m, Kind::LogGroup, |r| r.set("retention_in_days", 30));
@@ -107,20 +421,197 @@ fn each_rule_fires_on_its_mutation() {
     check_mutation("EF011", "ecr-private", Develop, |m| {
         mutate(m, Kind::EcsCluster, |r| set_block_field(r, "setting", "value", "disabled".into()));
     });
+    // Pipelines are not synthesized yet: these mutations add one.
+    check_mutation("EF012", "ecr-private", Develop, |m| {
+        pipeline("GitHub", Some("shop-orders-api"), true).into_iter().for_each(|r| add(m, r));
+    });
+    check_mutation("EF013", "ecr-private", Develop, |m| {
+        pipeline("CodeStarSourceConnection", None, true).into_iter().for_each(|r| add(m, r));
+    });
+    check_mutation("EF014", "ecr-private", Develop, |m| {
+        add(
+            m,
+            codebuild(
+                "version: 0.2\nphases:\n  build:\n    commands:\n      - docker build -t $REPO:$ENVIRONMENT-build .\n      - docker push $REPO:$ENVIRONMENT-build\n",
+            ),
+        );
+    });
     check_mutation("EF016", "twelve-services", Prod, |m| {
         mutate(m, Kind::EcsService, |r| r.set("deployment_minimum_healthy_percent", 50));
     });
     check_mutation("EF018", "ecr-private", Develop, |m| {
         mutate(m, Kind::EcrRepository, |r| r.set("image_tag_mutability", "MUTABLE"));
     });
+    check_mutation("EF019", "ecr-private", Develop, |m| {
+        mutate(m, Kind::EcrLifecyclePolicy, |r| {
+            let Some(Value::Json(doc)) = r.attrs.get_mut("policy") else { panic!("policy") };
+            let Value::Map(d) = doc.as_mut() else { panic!("map") };
+            let Some(Value::List(rules)) = d.get_mut("rules") else { panic!("rules") };
+            for rule in rules {
+                if let Value::Map(rm) = rule
+                    && let Some(Value::Map(sel)) = rm.get_mut("selection")
+                    && sel.get("tagStatus") == Some(&Value::from("untagged"))
+                {
+                    sel.insert("countNumber".into(), Value::from(30));
+                }
+            }
+        });
+    });
+    check_mutation("EF020", "ecr-private", Develop, |m| {
+        mutate(m, Kind::EcrRepositoryPolicy, |r| {
+            statements_mut(r, "policy").push(json(
+                r#"{"Sid": "PublicPull", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}"#,
+            ));
+        });
+    });
     check_mutation("EF022", "ecr-private", Develop, |m| {
         mutate(m, Kind::EcsTaskDefinition, |r| r.set("memory", "4096"));
+    });
+    check_mutation("EF023", "ecr-private", Develop, |m| {
+        m.resources.retain(|a, _| a.resource_type() != "aws_appautoscaling_policy");
+    });
+    check_mutation("EF024", "twelve-services", Develop, |m| {
+        res(m, "aws_ecs_service", "audit_worker").set("desired_count", 0);
+    });
+    check_mutation("EF025", "twelve-services", Develop, |m| {
+        res(m, "aws_ecs_service", "cart_api").set("deployment_maximum_percent", 100);
+    });
+    check_mutation("EF026", "ecr-private", Develop, |m| {
+        mutate(m, Kind::EcsTaskDefinition, |r| {
+            let Some(Value::List(secrets)) = container(r).get_mut("secrets") else { panic!("secrets") };
+            for s in secrets {
+                if let Value::Map(s) = s
+                    && s.get("name") == Some(&Value::from("API_KEY"))
+                {
+                    s.remove("valueFrom");
+                }
+            }
+        });
     });
     check_mutation("EF027", "twelve-services", Develop, |m| {
         mutate(m, Kind::EcsService, |r| set_block_field(r, "network_configuration", "assign_public_ip", true.into()));
     });
     check_mutation("EF028", "ecr-private", Develop, |m| {
         mutate(m, Kind::EcsTaskDefinition, |r| r.set("network_mode", "bridge"));
+    });
+    // Two services writing to one log group.
+    check_mutation("EF029", "twelve-services", Develop, |m| {
+        let orders = m.get(&Address::new("aws_cloudwatch_log_group", "orders_api")).unwrap().attr("name");
+        let c = container(res(m, "aws_ecs_task_definition", "cart_api"));
+        let Some(Value::Map(lc)) = c.get_mut("logConfiguration") else { panic!("logConfiguration") };
+        let Some(Value::Map(opts)) = lc.get_mut("options") else { panic!("options") };
+        opts.insert("awslogs-group".into(), orders);
+    });
+    // Alarms are not synthesized yet: complete the platform, then drop one alarm.
+    check_mutation_with("EF030", "twelve-services", Prod, complete_platform, |m| {
+        m.resources.remove(&Address::new("aws_cloudwatch_metric_alarm", "payments_api_MemoryUtilization")).unwrap();
+    });
+    check_mutation("EF031", "twelve-services", Prod, |m| {
+        set_block_field(res(m, "aws_lb", "main"), "access_logs", "enabled", false.into());
+    });
+    check_mutation("EF032", "ecr-private", Develop, |m| {
+        pipeline("CodeStarSourceConnection", Some("shop-orders-api"), false).into_iter().for_each(|r| add(m, r));
+    });
+    check_mutation("EF033", "twelve-services", Qa, |m| {
+        set_block_field(res(m, "aws_lb_target_group", "users_api"), "health_check", "enabled", false.into());
+    });
+    check_mutation("EF034", "twelve-services", Test, |m| {
+        let one = m.get(&Address::new("aws_subnet", "private_a")).unwrap().attr("id");
+        set_block_field(
+            res(m, "aws_ecs_service", "search_api"),
+            "network_configuration",
+            "subnets",
+            Value::list([one]),
+        );
+    });
+    check_mutation("EF035", "twelve-services", Prod, |m| {
+        m.resources.remove(&Address::new("aws_vpc_security_group_egress_rule", "orders_api_to_kafka_9092")).unwrap();
+    });
+    check_mutation("EF036", "ecr-private", Develop, |m| {
+        m.resources.remove(&Address::new("aws_flow_log", "main")).unwrap();
+    });
+    // An internal service opened to the ALB without being registered with it.
+    check_mutation("EF037", "twelve-services", Develop, |m| {
+        let sg = m.get(&Address::new("aws_security_group", "pricing_engine")).unwrap().attr("id");
+        let r = copy(m, "aws_vpc_security_group_ingress_rule", "orders_api_from_alb", "pricing_engine_from_alb");
+        r.set("security_group_id", sg);
+        r.set("from_port", 8000);
+        r.set("to_port", 8000);
+    });
+    check_mutation("EF038", "twelve-services", Develop, |m| {
+        let tg = res(m, "aws_lb_target_group", "cart_api");
+        let Some(Value::List(l)) = tg.attrs.get_mut("health_check") else { panic!("health_check") };
+        let Some(Value::Map(hc)) = l.first_mut() else { panic!("block") };
+        hc.remove("unhealthy_threshold");
+    });
+    check_mutation("EF039", "twelve-services", Develop, |m| {
+        let cond =
+            m.get(&Address::new("aws_lb_listener_rule", "catalog_api")).unwrap().get("condition").cloned().unwrap();
+        res(m, "aws_lb_listener_rule", "cart_api").set("condition", cond);
+    });
+    check_mutation("EF040", "twelve-services", Prod, |m| {
+        res(m, "aws_lb_listener", "https").set("certificate_arn", "");
+    });
+    check_mutation("EF041", "twelve-services", Develop, |m| {
+        res(m, "aws_lb_target_group", "search_api").set("deregistration_delay", "0");
+    });
+    // A load-balanced service its security group no longer opens to the ALB.
+    check_mutation("EF042", "twelve-services", Develop, |m| {
+        m.resources.remove(&Address::new("aws_vpc_security_group_ingress_rule", "orders_api_from_alb")).unwrap();
+    });
+    check_mutation("EF043", "twelve-services", Develop, |m| {
+        let st = statements_mut(res(m, "aws_iam_role_policy", "orders_api_task"), "policy");
+        let Some(Value::Map(s)) = st.first_mut() else { panic!("statement") };
+        s.insert("Resource".into(), Value::from("*"));
+    });
+    check_mutation("EF044", "ecr-private", Develop, |m| {
+        mutate(m, Kind::EcsTaskDefinition, |r| {
+            let Some(Value::List(env)) = container(r).get_mut("environment") else { panic!("environment") };
+            env.push(json(r#"{"name": "DB_PASSWORD", "value": "hunter2"}"#));
+        });
+    });
+    check_mutation("EF045", "ecr-private", Develop, |m| {
+        let key = m.get(&Address::new("aws_kms_key", "logs")).unwrap().attr("arn");
+        add(m, other("aws_secretsmanager_secret", "db").with("name", "ecr-private/db").with("kms_key_id", key));
+    });
+    check_mutation("EF048", "ecr-private", Develop, |m| {
+        add(
+            m,
+            codebuild(
+                "version: 0.2\nphases:\n  post_build:\n    commands:\n      - docker build -t $REPO:$CODEBUILD_RESOLVED_SOURCE_VERSION .\n      - docker push $REPO:$CODEBUILD_RESOLVED_SOURCE_VERSION\n",
+            ),
+        );
+    });
+    check_mutation("EF051", "ecr-private", Develop, |m| {
+        mutate(m, Kind::SecurityGroup, |r| {
+            let Some(Value::Map(tags)) = r.attrs.get_mut("tags") else { panic!("tags") };
+            tags.insert("Environment".into(), Value::from("prod"));
+        });
+    });
+    // CloudTrail is not synthesized: these mutations add a trail.
+    check_mutation("EF052", "twelve-services", Prod, |m| {
+        let mut t = cloudtrail(m, false);
+        t.attrs.remove("s3_bucket_name");
+        add(m, t);
+    });
+    check_mutation("EF053", "twelve-services", Prod, |m| {
+        let t = cloudtrail(m, true);
+        add(m, t);
+    });
+    check_mutation("EF054", "ecr-private", Prod, |m| people_role(m, false));
+    check_mutation("EF055", "ecr-private", Develop, |m| {
+        mutate(m, Kind::EcrRepository, |r| {
+            let Some(Value::Map(tags)) = r.attrs.get_mut("tags") else { panic!("tags") };
+            tags.remove("Owner");
+        });
+    });
+    check_mutation_with("EF056", "ecr-private", Develop, complete_platform, |m| {
+        set_block_field(
+            res(m, "aws_config_configuration_recorder", "main"),
+            "recording_group",
+            "all_supported",
+            false.into(),
+        );
     });
     // The doc-000 outage: no NAT (endpoints-only) and the S3 endpoint loses a route table.
     check_mutation("EF101", "ecr-private", Develop, |m| {
@@ -155,22 +646,93 @@ fn each_rule_fires_on_its_mutation() {
             r.attrs.remove("runtime_platform");
         });
     });
+    // Doc 000 "Security Group Blocking": the endpoints no longer admit the task.
+    check_mutation("EF106", "ecr-private", Develop, |m| {
+        m.resources
+            .remove(&Address::new("aws_vpc_security_group_ingress_rule", "endpoints_from_file_processor"))
+            .unwrap();
+    });
     check_mutation("EF107", "twelve-services", Qa, |m| {
         mutate(m, Kind::EcsService, |r| set_block_field(r, "deployment_circuit_breaker", "rollback", false.into()));
     });
+    // Doc 000's CONFIGURATION NOTICE: the same rule inline and standalone.
+    check_mutation("EF108", "ecr-private", Develop, |m| {
+        let sg = res(m, "aws_security_group", "file_processor");
+        sg.set(
+            "egress",
+            Value::list([json(
+                r#"{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": [], "prefix_list_ids": []}"#,
+            )]),
+        );
+        let endpoints = m.get(&Address::new("aws_security_group", "endpoints")).unwrap().attr("id");
+        let sg = res(m, "aws_security_group", "file_processor");
+        set_block_field(sg, "egress", "security_groups", Value::list([endpoints]));
+    });
+    check_mutation_with("EF109", "twelve-services", Develop, complete_platform, |m| {
+        res(m, "aws_cloudwatch_metric_alarm", "users_api_success").set("threshold", 95);
+    });
+}
+
+/// The rules that are vacuous on synthesized platforms stay silent when the
+/// resources they judge are added correctly.
+#[test]
+fn correct_versions_of_added_resources_pass() {
+    let clean = |mutation: &dyn Fn(&mut InfraModel)| {
+        let mut m = example("ecr-private", Env::Prod);
+        complete_platform(&mut m);
+        mutation(&mut m);
+        let findings = check(&m, None, &[]);
+        assert!(findings.is_empty(), "{findings:#?}");
+    };
+    // EF012, EF013, EF032: a CodeConnections source, a CodeBuild build, a notification rule.
+    clean(&|m| pipeline("CodeStarSourceConnection", Some("shop-orders-api"), true).into_iter().for_each(|r| add(m, r)));
+    // EF014, EF048: doc 003's buildspec; a buildspec kept in the repository cannot be judged.
+    clean(&|m| add(m, codebuild(DOC_003_BUILDSPEC)));
+    clean(&|m| add(m, codebuild("buildspec.yml")));
+    // EF045: a rotated secret.
+    clean(&|m| {
+        let key = m.get(&Address::new("aws_kms_key", "logs")).unwrap().attr("arn");
+        let s = other("aws_secretsmanager_secret", "db").with("name", "ecr-private/db").with("kms_key_id", key);
+        let id = s.attr("id");
+        add(m, s);
+        add(
+            m,
+            other("aws_secretsmanager_secret_rotation", "db")
+                .with("secret_id", id)
+                .with("rotation_rules", Value::block([("automatically_after_days", Value::from(30))])),
+        );
+    });
+    // EF054: a prod role people assume with MFA.
+    clean(&|m| people_role(m, true));
+    // EF052, EF053: an encrypted trail into a versioned bucket with MFA delete.
+    let mut m = example("twelve-services", Env::Prod);
+    complete_platform(&mut m);
+    let t = cloudtrail(&m, true);
+    add(&mut m, t);
+    set_block_field(
+        res(&mut m, "aws_s3_bucket_versioning", "alb_logs"),
+        "versioning_configuration",
+        "mfa_delete",
+        "Enabled".into(),
+    );
+    let findings = check(&m, None, &[]);
+    assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]
 fn every_rule_has_a_mutation_test() {
     let src = include_str!("rules.rs");
     for r in REGISTRY {
-        assert!(src.contains(&format!("check_mutation(\"{}\"", r.meta.code)), "{} has no mutation test", r.meta.code);
+        let plain = format!("check_mutation(\"{}\"", r.meta.code);
+        let with_setup = format!("check_mutation_with(\"{}\"", r.meta.code);
+        assert!(src.contains(&plain) || src.contains(&with_setup), "{} has no mutation test", r.meta.code);
     }
 }
 
 #[test]
 fn suppressions_are_counted_not_hidden() {
     let mut m = example("ecr-private", Env::Develop);
+    complete_platform(&mut m);
     mutate(&mut m, Kind::EcrRepository, |r| r.set("image_tag_mutability", "MUTABLE"));
     let addr = m.of_kind(Kind::EcrRepository).next().unwrap().address.to_string();
     let sup = ecsforge_rules::Suppress {

@@ -1,7 +1,8 @@
 //! # EF109 alb-success-alarm: every load-balanced service alarms on its success rate
 //!
 //! **What it checks.** For every `aws_ecs_service` with a `load_balancer`
-//! block, the target group it names (when in the model) is watched by an
+//! block, the target group it names (when in the model, with protocol `HTTP`
+//! or `HTTPS`: NLB target groups have no HTTP status metrics) is watched by an
 //! `aws_cloudwatch_metric_alarm` of this shape:
 //! - a metric-math alarm whose `metric_query` blocks read, from namespace
 //!   `AWS/ApplicationELB` with a `TargetGroup` dimension designating that
@@ -85,7 +86,13 @@ fn reads_success_rate(a: &Resource, tg: &Resource) -> Option<bool> {
             _ => {}
         }
     }
-    if ok && total { Some(true) } else if unknown { None } else { Some(false) }
+    if ok && total {
+        Some(true)
+    } else if unknown {
+        None
+    } else {
+        Some(false)
+    }
 }
 
 /// Why a success-rate alarm does not qualify; `None` when it does (or is unknown).
@@ -118,7 +125,8 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
     for s in m.of_kind(Kind::EcsService) {
         for lb in blocks(s, "load_balancer") {
             let Some(tg) = lb.get("target_group_arn").and_then(|v| target(m, v)) else { continue };
-            if tg.kind != Kind::LbTargetGroup {
+            // HTTP status metrics exist only for ALB (HTTP/HTTPS) target groups.
+            if tg.kind != Kind::LbTargetGroup || !matches!(str_attr(tg, "protocol"), Some("HTTP") | Some("HTTPS")) {
                 continue;
             }
             let mut unknown = false;
@@ -136,7 +144,8 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
             if candidates.is_empty() {
                 out.report(s, format!("no CloudWatch alarm watches the success rate of {} (AWS/ApplicationELB HTTPCode_Target_2XX_Count / RequestCount), so failing releases go unnoticed; add a metric-math alarm below 99.5 % over 2 datapoints", tg.address));
             } else {
-                let why: Vec<String> = candidates.iter().map(|a| format!("{} {}", a.address, shortfall(a).unwrap_or_default())).collect();
+                let why: Vec<String> =
+                    candidates.iter().map(|a| format!("{} {}", a.address, shortfall(a).unwrap_or_default())).collect();
                 out.report(s, format!("the success-rate alarm of {} does not fire below 99.5 % within 2 datapoints ({}); use comparison_operator LessThanThreshold, threshold 99.5 and datapoints_to_alarm 2", tg.address, why.join("; ")));
             }
         }

@@ -156,3 +156,19 @@ fn resource_types_model() {
     m.check_references().expect("no dangling references");
     insta::assert_snapshot!(summary(&m));
 }
+
+/// Tag rules judge only what the author could tag: CloudFormation has no
+/// `Tags` on standalone security-group rules, although Terraform's rule
+/// resources take tags.
+#[test]
+fn taggability_follows_what_cloudformation_can_tag() {
+    let m = load("windows-sg-000.yaml");
+    let taggable = |ty: &str, name: &str| m.get(&Address::new(ty, name)).expect("resource exists").taggable;
+    assert!(taggable("aws_security_group", "WindowsEC2SecurityGroup"));
+    assert!(taggable("aws_vpc", "Vpc"));
+    for r in m.resources.values().filter(|r| r.kind == Kind::SecurityGroupEgressRule) {
+        assert!(r.kind.taggable(), "Terraform can tag {}", r.address);
+        assert!(!r.taggable, "CloudFormation cannot tag {}", r.address);
+    }
+    assert!(m.resources.values().any(|r| r.kind == Kind::SecurityGroupEgressRule), "fixture has standalone rules");
+}

@@ -131,10 +131,17 @@ pub struct Resource {
     pub ignore_changes: Vec<String>,
     pub concern: Concern,
     pub provenance: Provenance,
+    /// Whether the source format lets this resource carry tags. Usually
+    /// [`Kind::taggable`]; ingest clears it where the source cannot tag the
+    /// resource although Terraform could (a CloudFormation
+    /// `AWS::EC2::SecurityGroupIngress`, an inline rule), so tag rules judge
+    /// only what the author could have tagged.
+    pub taggable: bool,
 }
 
 impl Resource {
     pub fn new(kind: Kind, name: &str, concern: Concern, provenance: Provenance) -> Self {
+        let taggable = kind.taggable();
         Resource {
             address: Address::new(kind.terraform_type(), name),
             kind,
@@ -143,6 +150,7 @@ impl Resource {
             ignore_changes: Vec::new(),
             concern,
             provenance,
+            taggable,
         }
     }
 

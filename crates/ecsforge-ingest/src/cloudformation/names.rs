@@ -1,6 +1,22 @@
 //! Names: CloudFormation types → Terraform types, what `Ref` and `Fn::GetAtt`
 //! return in Terraform attribute names, and key-case conversions.
 
+/// Whether the CloudFormation type has a `Tags` property. The types listed map
+/// to Terraform types that take tags, but CloudFormation gives the author no
+/// way to tag them, so tag rules must not expect tags there.
+pub(crate) fn cfn_supports_tags(cfn_type: &str) -> bool {
+    !matches!(
+        cfn_type,
+        "AWS::EC2::SecurityGroupIngress"
+            | "AWS::EC2::SecurityGroupEgress"
+            | "AWS::ElasticLoadBalancingV2::Listener"
+            | "AWS::ElasticLoadBalancingV2::ListenerRule"
+            | "AWS::ApplicationAutoScaling::ScalableTarget"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::IAM::InstanceProfile"
+    )
+}
+
 /// The Terraform type a CloudFormation resource type becomes (its primary
 /// resource; some types also produce split-out parts). `None`: no Terraform
 /// counterpart is modelled, the resource becomes `cfn:<Type>`.

@@ -298,9 +298,11 @@ pub fn ingest(file: &str, text: &str) -> Result<InfraModel, IngestError> {
             }
         }
 
+        let kind = Kind::from_terraform_type(&r.ty);
         let mut resource = Resource {
             address: Address(address),
-            kind: Kind::from_terraform_type(&r.ty),
+            taggable: kind.taggable(),
+            kind,
             attrs,
             depends_on: Vec::new(),
             ignore_changes: Vec::new(),

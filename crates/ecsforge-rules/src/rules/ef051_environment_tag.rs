@@ -1,7 +1,8 @@
 //! # EF051 environment-tag: every taggable resource says which environment it belongs to
 //!
 //! **What it checks.** Every resource whose type accepts tags
-//! (`Kind::taggable`, the modelled provider types) has an `Environment` tag,
+//! (`Resource::taggable`: the provider type takes tags and the source format
+//! lets the author set them) has an `Environment` tag,
 //! equal to the model's environment when that is known. The tags the
 //! provider applies are read from `tags_all` when the model has it (plans:
 //! it includes the provider's `default_tags`), else from `tags`. A tag whose
@@ -38,7 +39,7 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(m: &InfraModel, out: &mut Findings) {
     let env = (!m.environment.is_empty()).then_some(m.environment.as_str());
-    for r in m.resources.values().filter(|r| r.kind.taggable()) {
+    for r in m.resources.values().filter(|r| r.taggable) {
         match tag(r, "Environment") {
             Tag::Missing => out.report(r, format!("resource has no Environment tag; tag it Environment = {}", env.unwrap_or("<environment>"))),
             Tag::Literal(v) if env.is_some_and(|e| e != v) => {

@@ -37,7 +37,7 @@ pub const META: RuleMeta = RuleMeta {
 const REQUIRED: [&str; 3] = ["Owner", "CostCenter", "Compliance"];
 
 pub fn check(m: &InfraModel, out: &mut Findings) {
-    for r in m.resources.values().filter(|r| r.kind.taggable()) {
+    for r in m.resources.values().filter(|r| r.taggable) {
         let missing: Vec<&str> = REQUIRED.into_iter().filter(|k| tag(r, k) == Tag::Missing).collect();
         if !missing.is_empty() {
             let (noun, pronoun) = if missing.len() > 1 { ("tags", "them") } else { ("tag", "it") };

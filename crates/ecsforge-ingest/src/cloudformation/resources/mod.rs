@@ -35,7 +35,8 @@ pub(crate) struct Cx<'t, 'i> {
 impl<'t, 'i> Cx<'t, 'i> {
     pub fn new(info: &'i ResInfo<'t>, prov: Provenance) -> Self {
         let kind = Kind::from_terraform_type(info.address.resource_type());
-        let primary = Resource::new(kind, &info.id, Concern::Other, prov.clone());
+        let mut primary = Resource::new(kind, &info.id, Concern::Other, prov.clone());
+        primary.taggable = primary.taggable && super::names::cfn_supports_tags(&info.cfn_type);
         Cx { info, prov, out: vec![primary] }
     }
 
@@ -64,7 +65,10 @@ impl<'t, 'i> Cx<'t, 'i> {
         };
         let pointer = full.iter().fold(self.prov.pointer.clone(), |p, t| format!("{p}/{}", pointer_token(t)));
         let prov = Provenance { pointer, line, col, ..self.prov.clone() };
-        self.out.push(Resource::new(Kind::from_terraform_type(tf_type), &name, Concern::Other, prov));
+        let mut part = Resource::new(Kind::from_terraform_type(tf_type), &name, Concern::Other, prov);
+        // A property of another resource (an inline rule) carries no tags of its own.
+        part.taggable = false;
+        self.out.push(part);
         self.out.last_mut().expect("just pushed")
     }
 

@@ -172,3 +172,50 @@ fn taggability_follows_what_cloudformation_can_tag() {
     }
     assert!(m.resources.values().any(|r| r.kind == Kind::SecurityGroupEgressRule), "fixture has standalone rules");
 }
+
+/// A metric-math alarm's `Metrics` become the provider's `metric_query`
+/// blocks, each `MetricStat.Metric` a `metric` block with a `dimensions` map,
+/// so rules read CloudFormation and Terraform alarms alike (EF109).
+#[test]
+fn metric_math_alarm_queries_are_provider_blocks() {
+    let text = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Rate:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      ComparisonOperator: LessThanThreshold
+      Threshold: 99.5
+      EvaluationPeriods: 2
+      Metrics:
+        - Id: rate
+          Expression: 100 * ok / total
+          ReturnData: true
+        - Id: ok
+          ReturnData: false
+          MetricStat:
+            Metric:
+              Namespace: AWS/ApplicationELB
+              MetricName: HTTPCode_Target_2XX_Count
+              Dimensions:
+                - Name: TargetGroup
+                  Value: targetgroup/app/0123456789abcdef
+            Period: 60
+            Stat: Sum
+"#;
+    let m = ingest("alarm.yaml", text).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let a = m.get(&Address::new("aws_cloudwatch_metric_alarm", "Rate")).unwrap();
+    let queries = a.get("metric_query").unwrap().as_list();
+    assert_eq!(queries.len(), 2);
+    assert_eq!(queries[0].get("expression").and_then(Value::as_str), Some("100 * ok / total"));
+    assert_eq!(queries[0].get("return_data"), Some(&Value::Bool(true)));
+    assert!(queries[0].get("metric").is_none());
+    let metric = &queries[1].get("metric").unwrap().as_list()[0];
+    assert_eq!(metric.get("namespace").and_then(Value::as_str), Some("AWS/ApplicationELB"));
+    assert_eq!(metric.get("metric_name").and_then(Value::as_str), Some("HTTPCode_Target_2XX_Count"));
+    assert_eq!(metric.get("stat").and_then(Value::as_str), Some("Sum"));
+    assert_eq!(
+        metric.get("dimensions").and_then(|d| d.get("TargetGroup")).and_then(Value::as_str),
+        Some("targetgroup/app/0123456789abcdef")
+    );
+}

@@ -209,6 +209,11 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
     let mut out = Vec::new();
     for svc in m.of_kind(Kind::EcsService) {
         let Some(task) = task(m, svc) else { continue };
+        // Subnets outside the input (literal IDs, another stack): no path can
+        // be judged, so no verdicts rather than guesses (and no panic).
+        if task.subnets.is_empty() {
+            continue;
+        }
         let td = svc.get("task_definition").and_then(|v| target(m, v));
         let containers = td.map(containers).unwrap_or(&[]);
         let mut deps = vec![Dependency::Dns, Dependency::EcrApi, Dependency::EcrDkr, Dependency::S3Layers];
@@ -249,10 +254,10 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.extend(ports.into_iter().map(Dependency::Kafka));
         }
         deps.extend(peers(&ix, &task).into_iter().map(|(a, p)| Dependency::Peer(a, p)));
-        if let Some(lb) = block(svc, "load_balancer") {
-            if let Some(port) = lb.get("container_port").and_then(as_int) {
-                deps.push(Dependency::AlbInbound(port));
-            }
+        if let Some(lb) = block(svc, "load_balancer")
+            && let Some(port) = lb.get("container_port").and_then(as_int)
+        {
+            deps.push(Dependency::AlbInbound(port));
         }
         for d in deps {
             out.push(match d {
@@ -695,8 +700,8 @@ fn groups_of(m: &InfraModel, svc: &Resource) -> Vec<Address> {
         .unwrap_or(&[])
         .iter()
         .filter_map(ref_address)
+        .filter(|&a| m.get(a).is_some())
         .cloned()
-        .filter(|a| m.get(a).is_some())
         .collect()
 }
 

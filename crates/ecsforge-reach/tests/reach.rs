@@ -190,12 +190,11 @@ fn with_nat_a_missing_s3_association_still_reaches_s3() {
 fn removing_one_iam_action_fails_iam_only() {
     let mut m = example("ecr-private", Env::Develop);
     let p = res(&mut m, "aws_iam_role_policy", "file_processor_execution");
-    if let Some(Value::Json(doc)) = p.attrs.get_mut("policy") {
-        if let Value::Map(d) = doc.as_mut() {
-            if let Some(Value::List(st)) = d.get_mut("Statement") {
-                st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrAuth"));
-            }
-        }
+    if let Some(Value::Json(doc)) = p.attrs.get_mut("policy")
+        && let Value::Map(d) = doc.as_mut()
+        && let Some(Value::List(st)) = d.get_mut("Statement")
+    {
+        st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrAuth"));
     }
     check(&m, SVC, &[(Dependency::IamPermissions, Status::Fail)]);
 }
@@ -380,4 +379,28 @@ fn doc_000_test_scenarios_in_cloudformation() {
     // 5. DNS resolution failure.
     let dns = cfn_edited(|t| t.replacen("EnableDnsHostnames: true", "EnableDnsHostnames: false", 1));
     check(&dns, SVC, &[(Dns, Status::Fail)]);
+}
+
+/// A service whose subnets are literal IDs from outside the template has no
+/// judgeable path: no verdicts, and no panic (it used to hit
+/// `expect("at least one subnet")`).
+#[test]
+fn a_service_in_subnets_outside_the_input_gets_no_verdicts() {
+    let text = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  AppService:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: shop-dev
+      TaskDefinition: arn:aws:ecs:eu-west-1:123456789012:task-definition/app:1
+      DesiredCount: 2
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          Subnets: [subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2]
+          SecurityGroups: [sg-0aaaaaaaaaaaaaaa1]
+"#;
+    let m = ecsforge_ingest::ingest("outside.yaml", text).unwrap();
+    assert!(analyze(&m).is_empty());
+    assert!(ecsforge_reach::rules::findings(&m).is_empty());
 }

@@ -387,13 +387,15 @@ fn service_alarms(cx: &mut Cx, cluster: &Cluster, lb: Option<&Address>, t: &Topi
         plain("ECS/ContainerInsights", "RunningTaskCount", "Minimum", PERIOD, ecs_dims(cluster, ecs))
     } else {
         let mut queries = Vec::new();
-        let mut sum = Vec::new();
+        let mut ids = Vec::new();
         for (i, ecs) in w.services.iter().enumerate() {
             let qid = format!("m{i}");
-            sum.push(format!("FILL({qid}, 0)"));
             queries.push(query(&qid, "ECS/ContainerInsights", "RunningTaskCount", "Minimum", ecs_dims(cluster, ecs)));
+            ids.push(qid);
         }
-        queries.push(expression("running", &sum.join(" + "), "running tasks"));
+        // SUM over an array adds, per timestamp, the series that have a value there,
+        // so a standby green service without datapoints does not blank the sum.
+        queries.push(expression("running", &format!("SUM([{}])", ids.join(", ")), "running tasks"));
         vec![("metric_query", Value::List(queries))]
     };
     critical.push(alarm(cx, &c, &w.loc, a, metric));
@@ -461,11 +463,7 @@ fn alb_5xx(cx: &mut Cx, lb: &Address, t: &Topics) -> Address {
         query("requests", "AWS/ApplicationELB", "RequestCount", "Sum", dims()),
         query("elb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", dims()),
         query("target5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", dims()),
-        expression(
-            "rate",
-            "IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)",
-            "5xx rate (%)",
-        ),
+        expression("rate", "IF(requests > 0, 100 * SUM([elb5xx, target5xx]) / requests, 0)", "5xx rate (%)"),
     ];
     let loc = cx.env.loc.clone();
     alarm(cx, &Concern::Monitoring, &loc, a, vec![("metric_query", Value::List(queries))])

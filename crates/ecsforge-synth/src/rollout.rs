@@ -95,13 +95,40 @@ pub(crate) fn build(
     green: &Address,
 ) -> Vec<Address> {
     match controller(s) {
-        Some(Controller::Ecsforge) => vec![ecs.clone(), green_service(cx, s, cluster, ecs, green)],
+        Some(Controller::Ecsforge) => {
+            let green_ecs = green_service(cx, s, cluster, ecs, green);
+            rollout_outputs(cx, s, blue, green);
+            vec![ecs.clone(), green_ecs]
+        }
         Some(Controller::Codedeploy) => {
             codedeploy(cx, s, alb, cluster, ecs, blue, green);
             vec![ecs.clone()]
         }
         None => vec![ecs.clone()],
     }
+}
+
+/// What `ecsforge rollout` reads from the Terraform outputs: the rule it
+/// reweights, the target-group pair, and the alarm that stops it.
+fn rollout_outputs(cx: &mut Cx, s: &Service, blue: &Address, green: &Address) {
+    let svc = s.name.value.as_str();
+    let id = tf_ident(svc);
+    let rule = Address::new("aws_lb_listener_rule", &id);
+    cx.output(
+        &format!("{id}_canary_listener_rule_arn"),
+        r(&rule, "arn"),
+        &format!("Listener rule the {svc} canary reweights"),
+    );
+    cx.output(
+        &format!("{id}_canary_target_group_arns"),
+        Value::list([r(blue, "arn"), r(green, "arn")]),
+        &format!("Blue and green target groups of {svc}"),
+    );
+    cx.output(
+        &format!("{id}_canary_alarm_name"),
+        r(&monitoring::success_alarm(green), "alarm_name"),
+        &format!("Success-rate alarm that stops a {svc} rollout"),
+    );
 }
 
 /// The green ECS service (0 tasks at rest) and its autoscaling, copied from blue.

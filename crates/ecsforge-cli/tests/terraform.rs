@@ -436,6 +436,11 @@ const UNORDERED_SETS: &[(&str, &str)] = &[
     ("aws_ecs_cluster_capacity_providers", "default_capacity_provider_strategy"),
     // `condition { path_pattern { values = [...] } }`: the listener rule's paths.
     ("aws_lb_listener_rule", "condition.path_pattern.values"),
+    // Monitoring and rollout: metric-math queries, weighted forwards, CodeDeploy alarms and events.
+    ("aws_cloudwatch_metric_alarm", "metric_query"),
+    ("aws_lb_listener_rule", "action.forward.target_group"),
+    ("aws_codedeploy_deployment_group", "alarm_configuration.alarms"),
+    ("aws_codedeploy_deployment_group", "auto_rollback_configuration.events"),
 ];
 
 /// An attribute path without its list indexes: `a[0].b[1].c` → `a.b.c`.

@@ -293,7 +293,7 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 11] = [
+    const TOP: [&str; 12] = [
         "project",
         "region",
         "account_id",
@@ -305,6 +305,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "environments",
         "services",
         "suppress",
+        "monitoring",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -341,6 +342,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     let kafka = f.opt("kafka").and_then(|n| kafka(cx, n));
     let security = f.opt("security").map(|n| security(cx, n)).unwrap_or_default();
     let suppressions = f.opt("suppress").map(|n| suppressions(cx, n)).unwrap_or_default();
+    let monitoring = f.opt("monitoring").map(|n| monitoring(cx, n)).unwrap_or_default();
     let services_node = f.req(cx, "services");
     // Every name under `services`, including entries that fail validation, so
     // references to a broken service are not reported a second time.
@@ -384,6 +386,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         environments,
         services,
         suppressions,
+        monitoring,
     })
 }
 
@@ -960,6 +963,7 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Stri
                 continue;
             }
             check_routes(cx, item, &s, &mut routes);
+            check_green_name(cx, item, &s, declared);
             out.push(s);
         }
     }
@@ -967,7 +971,7 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Stri
 }
 
 fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<String>) -> Option<Service> {
-    const KEYS: [&str; 18] = [
+    const KEYS: [&str; 19] = [
         "name",
         "runtime",
         "type",
@@ -986,6 +990,7 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         "read_only_root_filesystem",
         "image_tag",
         "service_type",
+        "deployment",
     ];
     let f = cx.fields(node, "service", &KEYS)?;
     let name = f.req(cx, "name").and_then(|n| cx.string(n));
@@ -1224,6 +1229,11 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
     let image_tag =
         f.opt("image_tag").and_then(|n| cx.string(n)).unwrap_or_else(|| Spanned::new("initial".into(), Loc::default()));
     check_image_tag(cx, &image_tag);
+    let deployment = match (f.opt("deployment"), service_type) {
+        (Some(n), Some(t)) => deployment(cx, n, t == ServiceType::Public),
+        (Some(_), None) => None,
+        (None, _) => Some(Deployment::default()),
+    };
 
     Some(Service {
         name: name?,
@@ -1244,6 +1254,7 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         read_only_root_filesystem: read_only?,
         image_tag: image_tag.value,
         loc: node.loc.clone(),
+        deployment: deployment?,
     })
 }
 
@@ -1425,5 +1436,171 @@ fn check_routes(cx: &mut Cx, item: &Node, s: &Service, seen: &mut Routes) {
         } else {
             seen.priorities.insert(p, (svc.to_string(), pnode.loc.line));
         }
+    }
+}
+
+/// `monitoring: {alarm_emails, pipeline_emails}`.
+fn monitoring(cx: &mut Cx, node: &Node) -> Monitoring {
+    let Some(f) = cx.fields(node, "the `monitoring` section", &["alarm_emails", "pipeline_emails"]) else {
+        return Monitoring::default();
+    };
+    let mut emails = |key: &str| -> Vec<String> {
+        let list = f.opt(key).map(|n| cx.strings(n)).unwrap_or_default();
+        let mut out: Vec<String> = Vec::new();
+        for e in list {
+            let ok = e.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !e.contains(char::is_whitespace)
+                    && !e.contains(['{', '}', '$'])
+            });
+            if !cx.check_pattern(&e, ok, "email address", "write it like oncall@example.com") {
+                continue;
+            }
+            if out.contains(&e.value) {
+                cx.err(format!("`{}` is listed twice in monitoring.{key}", e.value), &e.loc, "duplicate").help =
+                    Some("remove the second entry".into());
+                continue;
+            }
+            out.push(e.value);
+        }
+        out
+    };
+    Monitoring { alarm_emails: emails("alarm_emails"), pipeline_emails: emails("pipeline_emails") }
+}
+
+/// `services[].deployment`: the rollout strategy of one service.
+fn deployment(cx: &mut Cx, node: &Node, is_public: bool) -> Option<Deployment> {
+    const KEYS: [&str; 5] = ["strategy", "steps", "step_minutes", "alarm", "controller"];
+    let f = cx.fields(node, "the `deployment` section", &KEYS)?;
+    let strategy = match f.opt("strategy") {
+        Some(n) => cx.choice(
+            n,
+            |s| match s {
+                "rolling" => Some(Strategy::Rolling),
+                "canary" => Some(Strategy::Canary),
+                _ => None,
+            },
+            &["rolling", "canary"],
+            "deployment.strategy must be 'rolling' or 'canary'",
+        )?,
+        None => Strategy::Rolling,
+    };
+    if strategy == Strategy::Rolling {
+        // The canary settings mean nothing to a rolling update: say so instead of ignoring them.
+        for key in ["steps", "step_minutes", "alarm", "controller"] {
+            if let Some(k) = f.key_loc(key) {
+                cx.err(format!("`{key}` applies only to canary deployments"), k, "rolling deployment").help =
+                    Some("set `strategy: canary`, or remove this key".into());
+            }
+        }
+        return Some(Deployment { strategy, loc: node.loc.clone(), ..Deployment::default() });
+    }
+    if !is_public {
+        let at = f.opt("strategy").map(|n| &n.loc).unwrap_or(&node.loc);
+        cx.err("canary deployments need a target group, and internal services have none", at, "internal service")
+            .help = Some("use `strategy: rolling`, or make the service `type: public`".into());
+    }
+    let controller = match f.opt("controller") {
+        Some(n) => cx.choice(
+            n,
+            |s| match s {
+                "ecsforge" => Some(Controller::Ecsforge),
+                "codedeploy" => Some(Controller::Codedeploy),
+                _ => None,
+            },
+            &["ecsforge", "codedeploy"],
+            "deployment.controller must be 'ecsforge' or 'codedeploy'",
+        ),
+        None => Some(Controller::Ecsforge),
+    };
+    let alarm = match f.opt("alarm") {
+        Some(n) => cx.choice(
+            n,
+            |s| (s == "success-rate").then_some(RolloutAlarm::SuccessRate),
+            &["success-rate"],
+            "deployment.alarm must be 'success-rate'",
+        ),
+        None => Some(RolloutAlarm::SuccessRate),
+    };
+    let step_minutes = match f.opt("step_minutes") {
+        Some(n) => cx.u32_in(Some(n), 1, 2880),
+        None => Some(1),
+    };
+    let steps = match f.opt("steps") {
+        Some(n) => steps(cx, n),
+        None => Some(vec![10, 20, 50, 70, 100]),
+    };
+    if let (Some(Controller::Codedeploy), Some(list), Some(n)) = (controller, &steps, f.opt("steps"))
+        && codedeploy_shape(list).is_none()
+    {
+        let shown = list.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        cx.err(
+            format!("CodeDeploy cannot shift traffic in the steps [{shown}]"),
+            &n.loc,
+            "not a CodeDeploy canary or linear shape",
+        )
+        .help = Some(
+            "CodeDeploy shifts either one canary step then 100 (e.g. [10, 100]) or equal increments (e.g. [25, 50, 75, 100]); use `controller: ecsforge` for any other list".into(),
+        );
+    }
+    Some(Deployment {
+        strategy,
+        steps: steps?,
+        step_minutes: step_minutes?,
+        alarm: alarm?,
+        controller: controller?,
+        loc: node.loc.clone(),
+    })
+}
+
+/// Traffic steps: percentages 1..=100, strictly increasing, ending at 100.
+fn steps(cx: &mut Cx, node: &Node) -> Option<Vec<u32>> {
+    let items = cx.seq(node);
+    if matches!(node.data, Data::Seq(_)) && items.is_empty() {
+        cx.err("deployment.steps is empty", &node.loc, "no steps").help =
+            Some("list the cumulative traffic percentages, e.g. [10, 20, 50, 70, 100]".into());
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = matches!(node.data, Data::Seq(_));
+    for n in items {
+        let Some(v) = cx.u32_in(Some(n), 1, 100) else {
+            ok = false;
+            continue;
+        };
+        if let Some(prev) = out.last().filter(|p| **p >= v) {
+            cx.err(format!("step {v} does not increase on the step before it ({prev})"), &n.loc, "not increasing")
+                .help = Some("steps are cumulative traffic percentages and must strictly increase".into());
+            ok = false;
+        }
+        out.push(v);
+    }
+    if ok && out.last() != Some(&100) {
+        let last = items.last().map(|n| &n.loc).unwrap_or(&node.loc);
+        cx.err("the last step must be 100", last, "rollout never completes").help =
+            Some("end the list with 100 so the new version receives all traffic".into());
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+/// A canary run by ecsforge adds an ECS service `<name>-green`; no other service may have that name.
+fn check_green_name(cx: &mut Cx, item: &Node, s: &Service, declared: &BTreeSet<String>) {
+    let d = &s.deployment;
+    if !(d.is_canary() && d.controller == Controller::Ecsforge) {
+        return;
+    }
+    let green = format!("{}-green", s.name.value);
+    if declared.contains(&green) {
+        let at = entry(item, "deployment").map(|(k, _)| &k.loc).unwrap_or(&s.name.loc);
+        cx.err(
+            format!("the canary of `{}` needs the name `{green}`, which another service already uses", s.name.value),
+            at,
+            "name clash",
+        )
+        .help = Some(format!("rename the service `{green}`, or use `controller: codedeploy`"));
     }
 }

@@ -205,6 +205,8 @@ pub struct Manifest {
     pub services: Vec<Service>,
     /// Findings accepted on purpose (`suppress:`), each with its reason.
     pub suppressions: Vec<ManifestSuppression>,
+    /// Alarm and pipeline notification subscriptions (`monitoring:`).
+    pub monitoring: Monitoring,
 }
 
 /// One `suppress:` entry of the manifest.
@@ -327,6 +329,8 @@ pub struct Service {
     pub image_tag: String,
     /// The whole service entry.
     pub loc: Loc,
+    /// How new versions are rolled out (`deployment:`).
+    pub deployment: Deployment,
 }
 
 /// A service with one environment's overrides applied.
@@ -362,5 +366,114 @@ impl Manifest {
 
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name.as_str() == name)
+    }
+}
+
+/// The top-level `monitoring:` section.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Monitoring {
+    /// Subscribed by email to the critical and warning alarm topics.
+    pub alarm_emails: Vec<String>,
+    /// Subscribed by email to the pipeline notifications topic.
+    pub pipeline_emails: Vec<String>,
+}
+
+/// `services[].deployment.strategy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// ECS rolling update with the deployment circuit breaker.
+    Rolling,
+    /// Traffic shifted to the new version in steps, watched by an alarm.
+    Canary,
+}
+
+/// `services[].deployment.controller`: who shifts the traffic of a canary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Controller {
+    /// `ecsforge rollout`: a blue and a green ECS service behind one weighted listener rule.
+    Ecsforge,
+    /// AWS CodeDeploy ECS blue/green with a canary or linear deployment config.
+    Codedeploy,
+}
+
+/// `services[].deployment.alarm`: the alarm a rollout watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloutAlarm {
+    /// The target group's success rate, 1 - 5xx / requests, below 99.5 % for 2 minutes (doc 002).
+    SuccessRate,
+}
+
+/// How a service's new versions are rolled out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deployment {
+    pub strategy: Strategy,
+    /// Cumulative traffic percentages of the new version, strictly increasing, ending at 100.
+    pub steps: Vec<u32>,
+    /// Minutes each step is held (and watched) before the next.
+    pub step_minutes: u32,
+    pub alarm: RolloutAlarm,
+    pub controller: Controller,
+    pub loc: Loc,
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Deployment {
+            strategy: Strategy::Rolling,
+            steps: vec![100],
+            step_minutes: 1,
+            alarm: RolloutAlarm::SuccessRate,
+            controller: Controller::Ecsforge,
+            loc: Loc::default(),
+        }
+    }
+}
+
+impl Deployment {
+    pub fn is_canary(&self) -> bool {
+        self.strategy == Strategy::Canary
+    }
+}
+
+/// The CodeDeploy traffic-routing shapes a step list can map to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodedeployShape {
+    /// `[100]`: everything at once.
+    AllAtOnce,
+    /// `[p, 100]`: p % for one interval, then the rest.
+    Canary(u32),
+    /// `[p, 2p, …, 100]` with p dividing 100: equal increments.
+    Linear(u32),
+}
+
+/// The CodeDeploy shape of a step list, or `None` when CodeDeploy cannot express it.
+pub fn codedeploy_shape(steps: &[u32]) -> Option<CodedeployShape> {
+    match steps {
+        [100] => Some(CodedeployShape::AllAtOnce),
+        [p, 100] if *p < 100 => Some(CodedeployShape::Canary(*p)),
+        [p, ..]
+            if *p > 0
+                && 100 % p == 0
+                && steps.len() as u32 == 100 / p
+                && steps.iter().zip(1..).all(|(s, i)| *s == p * i) =>
+        {
+            Some(CodedeployShape::Linear(*p))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codedeploy_expresses_only_canary_and_linear_step_lists() {
+        assert_eq!(codedeploy_shape(&[100]), Some(CodedeployShape::AllAtOnce));
+        assert_eq!(codedeploy_shape(&[10, 100]), Some(CodedeployShape::Canary(10)));
+        assert_eq!(codedeploy_shape(&[25, 50, 75, 100]), Some(CodedeployShape::Linear(25)));
+        assert_eq!(codedeploy_shape(&[10, 20, 50, 70, 100]), None);
+        assert_eq!(codedeploy_shape(&[30, 60, 90, 100]), None);
+        assert_eq!(codedeploy_shape(&[20, 40, 60, 80]), None);
     }
 }

@@ -198,3 +198,44 @@ fn suppressions_are_read_with_their_reason() {
 fn tag_characters() {
     check("tag_characters");
 }
+
+// Rollout (`services[].deployment`) and `monitoring:` validation.
+cases! {
+    canary_codedeploy_steps,
+    canary_steps_invalid,
+    canary_steps_not_ending_at_100,
+    canary_on_internal,
+    rolling_with_steps,
+    deployment_bad_values,
+    canary_bad_controller,
+    canary_green_name_clash,
+    monitoring_bad_email,
+}
+
+#[test]
+fn deployment_defaults_and_canary_settings() {
+    let text = fixture("fixtures/valid.yaml");
+    let m = load("fixtures/valid.yaml", &text).unwrap();
+    assert!(m.services.iter().all(|s| s.deployment.strategy == ecsforge_manifest::Strategy::Rolling));
+    assert_eq!(m.monitoring, ecsforge_manifest::Monitoring::default());
+    let canary = text.replace(
+        "      paths: [\"/orders/*\"]\n",
+        "      paths: [\"/orders/*\"]\n    deployment: {strategy: canary, controller: codedeploy, steps: [25, 50, 75, 100], step_minutes: 3}\n",
+    ) + "monitoring: {alarm_emails: [oncall@example.com], pipeline_emails: [dev@example.com]}\n";
+    let m = load("fixtures/valid.yaml", &canary).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    let d = &m.services[0].deployment;
+    assert_eq!(d.strategy, ecsforge_manifest::Strategy::Canary);
+    assert_eq!(d.controller, ecsforge_manifest::Controller::Codedeploy);
+    assert_eq!((d.steps.as_slice(), d.step_minutes), ([25, 50, 75, 100].as_slice(), 3));
+    assert_eq!(m.monitoring.alarm_emails, ["oncall@example.com"]);
+    assert_eq!(m.monitoring.pipeline_emails, ["dev@example.com"]);
+    // Without steps, a canary takes doc 002's 10 → 20 → 50 → 70 → 100 (ecsforge controller).
+    let default = text.replace(
+        "      paths: [\"/orders/*\"]\n",
+        "      paths: [\"/orders/*\"]\n    deployment: {strategy: canary}\n",
+    );
+    let m = load("fixtures/valid.yaml", &default).unwrap();
+    let d = &m.services[0].deployment;
+    assert_eq!((d.steps.as_slice(), d.step_minutes), ([10, 20, 50, 70, 100].as_slice(), 1));
+    assert_eq!(d.controller, ecsforge_manifest::Controller::Ecsforge);
+}

@@ -90,6 +90,17 @@ kinds! {
     S3BucketOwnershipControls => "aws_s3_bucket_ownership_controls", tags: false;
     S3BucketLifecycle => "aws_s3_bucket_lifecycle_configuration", tags: false;
     MetricAlarm => "aws_cloudwatch_metric_alarm", tags: true;
+    SnsTopic => "aws_sns_topic", tags: true;
+    SnsTopicPolicy => "aws_sns_topic_policy", tags: false;
+    SnsTopicSubscription => "aws_sns_topic_subscription", tags: false;
+    CloudwatchDashboard => "aws_cloudwatch_dashboard", tags: false;
+    EventRule => "aws_cloudwatch_event_rule", tags: true;
+    EventTarget => "aws_cloudwatch_event_target", tags: false;
+    LogMetricFilter => "aws_cloudwatch_log_metric_filter", tags: false;
+    LogResourcePolicy => "aws_cloudwatch_log_resource_policy", tags: false;
+    CodedeployApp => "aws_codedeploy_app", tags: true;
+    CodedeployDeploymentConfig => "aws_codedeploy_deployment_config", tags: false;
+    CodedeployDeploymentGroup => "aws_codedeploy_deployment_group", tags: true;
 }
 
 #[cfg(test)]

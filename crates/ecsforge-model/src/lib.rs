@@ -101,6 +101,8 @@ pub enum Concern {
     /// Everything belonging to one service, by service name.
     Service(String),
     Other,
+    /// SNS topics, alarms, dashboards and the event rules feeding them.
+    Monitoring,
 }
 
 impl Concern {
@@ -114,6 +116,7 @@ impl Concern {
             Concern::Alb => "alb".into(),
             Concern::Service(s) => format!("service_{}", s.replace('-', "_")),
             Concern::Other => "other".into(),
+            Concern::Monitoring => "monitoring".into(),
         }
     }
 }

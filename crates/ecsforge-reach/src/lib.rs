@@ -180,6 +180,13 @@ impl<'m> Index<'m> {
                 if let Some(tg) = a.get("target_group_arn").and_then(ref_address) {
                     listener_of_tg.entry(tg).or_insert(listener);
                 }
+                // Weighted forwards (canary rollouts) name their target groups in `forward`.
+                let forward = a.get("forward").map(Value::as_list).and_then(|f| f.first());
+                for g in forward.and_then(|f| f.get("target_group")).map(Value::as_list).unwrap_or_default() {
+                    if let Some(tg) = g.get("arn").and_then(ref_address) {
+                        listener_of_tg.entry(tg).or_insert(listener);
+                    }
+                }
             }
         }
         for l in m.of_kind(Kind::LbListener) {

@@ -46,12 +46,11 @@ fn registry_is_well_formed() {
 }
 
 /// Rules that legitimately fire on today's synthesized platforms: synth does
-/// not yet create per-service alarms (EF030), the ALB success-rate alarm
-/// (EF109) or an AWS Config recorder (EF056). They arrive with the "complete
-/// the platform" issue; then this list must become empty (as must
+/// not yet create an AWS Config recorder (EF056). It arrives with the
+/// "complete the platform" issue; then this list must become empty (as must
 /// `AWAITING_PLATFORM_RESOURCES` in ecsforge-terraform's property test, and
 /// the examples' `suppress:` entries, which accept exactly these findings).
-const AWAITING_PLATFORM_RESOURCES: [&str; 3] = ["EF030", "EF056", "EF109"];
+const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
 
 fn counts(m: &InfraModel) -> BTreeMap<&'static str, usize> {
     let mut out = BTreeMap::new();
@@ -63,16 +62,15 @@ fn counts(m: &InfraModel) -> BTreeMap<&'static str, usize> {
 
 #[test]
 fn examples_have_only_expected_findings() {
-    for (name, envs) in [("ecr-private", vec![Env::Develop, Env::Prod]), ("twelve-services", Env::ALL.to_vec())] {
+    for (name, envs) in [
+        ("ecr-private", vec![Env::Develop, Env::Prod]),
+        ("twelve-services", Env::ALL.to_vec()),
+        ("canary-web", vec![Env::Develop, Env::Prod]),
+    ] {
         for env in envs {
             let m = example(name, env);
-            let services = m.of_kind(Kind::EcsService).count();
-            let public = m.of_kind(Kind::EcsService).filter(|s| s.get("load_balancer").is_some()).count();
-            // One EF030 per service, one EF109 per service behind the ALB, one EF056 per environment.
-            let mut expected = BTreeMap::from([("EF030", services), ("EF056", 1)]);
-            if public > 0 {
-                expected.insert("EF109", public);
-            }
+            // One EF056 per environment.
+            let expected = BTreeMap::from([("EF056", 1)]);
             assert!(expected.keys().all(|c| AWAITING_PLATFORM_RESOURCES.contains(c)));
             assert_eq!(counts(&m), expected, "{name}/{env}: {:#?}", check(&m, None, &[]));
             // The examples accept them with a reason; nothing else is found.
@@ -200,41 +198,8 @@ fn check_mutation_with(
     }
 }
 
-/// Per-service CPU, memory and running-task alarms (what EF030 asks for).
-fn add_service_alarms(m: &mut InfraModel) {
-    let services: Vec<(Address, String)> =
-        m.of_kind(Kind::EcsService).map(|s| (s.address.clone(), s.address.name().to_string())).collect();
-    let tags = m.of_kind(Kind::EcsService).next().unwrap().get("tags").cloned().unwrap();
-    for (svc, id) in services {
-        for (metric, ns) in [
-            ("CPUUtilization", "AWS/ECS"),
-            ("MemoryUtilization", "AWS/ECS"),
-            ("RunningTaskCount", "ECS/ContainerInsights"),
-        ] {
-            let a = Resource::new(Kind::MetricAlarm, &format!("{id}_{metric}"), Concern::Other, Provenance::default())
-                .with("namespace", ns)
-                .with("metric_name", metric)
-                .with(
-                    "dimensions",
-                    Value::map([
-                        (
-                            "ClusterName",
-                            Value::Ref(Reference {
-                                address: Address::new("aws_ecs_cluster", "main"),
-                                attr: "name".into(),
-                            }),
-                        ),
-                        ("ServiceName", Value::Ref(Reference { address: svc.clone(), attr: "name".into() })),
-                    ]),
-                )
-                .with("threshold", if metric == "RunningTaskCount" { 1 } else { 80 })
-                .with("tags", tags.clone());
-            add(m, a);
-        }
-    }
-}
-
-/// A success-rate alarm (doc 002) on every target group a service uses (what EF109 asks for).
+/// A success-rate alarm (doc 002) in the 2XX / requests form on every target group a service uses
+/// (EF109 accepts it as well as the 5XX form synth produces).
 fn add_success_alarms(m: &mut InfraModel) {
     let tgs: Vec<Address> = m
         .of_kind(Kind::EcsService)
@@ -295,8 +260,6 @@ fn add_config_recorder(m: &mut InfraModel) {
 
 /// Everything the "complete the platform" issue will add.
 fn complete_platform(m: &mut InfraModel) {
-    add_service_alarms(m);
-    add_success_alarms(m);
     add_config_recorder(m);
 }
 
@@ -505,9 +468,9 @@ fn each_rule_fires_on_its_mutation() {
         let Some(Value::Map(opts)) = lc.get_mut("options") else { panic!("options") };
         opts.insert("awslogs-group".into(), orders);
     });
-    // Alarms are not synthesized yet: complete the platform, then drop one alarm.
+    // Drop one synthesized alarm.
     check_mutation_with("EF030", "twelve-services", Prod, complete_platform, |m| {
-        m.resources.remove(&Address::new("aws_cloudwatch_metric_alarm", "payments_api_MemoryUtilization")).unwrap();
+        m.resources.remove(&Address::new("aws_cloudwatch_metric_alarm", "payments_api_memory_high")).unwrap();
     });
     check_mutation("EF031", "twelve-services", Prod, |m| {
         set_block_field(res(m, "aws_lb", "main"), "access_logs", "enabled", false.into());
@@ -672,7 +635,7 @@ fn each_rule_fires_on_its_mutation() {
         set_block_field(sg, "egress", "security_groups", Value::list([endpoints]));
     });
     check_mutation_with("EF109", "twelve-services", Develop, complete_platform, |m| {
-        res(m, "aws_cloudwatch_metric_alarm", "users_api_success").set("threshold", 95);
+        res(m, "aws_cloudwatch_metric_alarm", "users_api_success_rate").set("threshold", 95);
     });
 }
 
@@ -707,6 +670,11 @@ fn correct_versions_of_added_resources_pass() {
     });
     // EF054: a prod role people assume with MFA.
     clean(&|m| people_role(m, true));
+    // EF109: the success rate as 2XX / requests instead of synth's 1 - 5XX / requests.
+    clean(&|m| {
+        m.resources.retain(|a, _| !a.name().ends_with("_success_rate"));
+        add_success_alarms(m);
+    });
     // EF052, EF053: an encrypted trail into a versioned bucket with MFA delete.
     let mut m = example("twelve-services", Env::Prod);
     complete_platform(&mut m);
@@ -841,4 +809,20 @@ fn suppressions_are_counted_not_hidden() {
     let findings = check(&m, None, &[sup]);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].suppressed.as_deref(), Some("legacy tooling pushes :latest"));
+}
+
+/// A standby canary service (0 tasks, weight 0) is not judged by EF024; once
+/// the listener sends it traffic, it is.
+#[test]
+fn standby_canary_is_judged_once_it_receives_traffic() {
+    check_mutation("EF024", "canary-web", Env::Prod, |m| {
+        let rule = res(m, "aws_lb_listener_rule", "web");
+        let Some(Value::List(actions)) = rule.attrs.get_mut("action") else { panic!("action") };
+        let Some(Value::Map(action)) = actions.first_mut() else { panic!("action block") };
+        let Some(Value::List(forward)) = action.get_mut("forward") else { panic!("forward") };
+        let Some(Value::Map(forward)) = forward.first_mut() else { panic!("forward block") };
+        let Some(Value::List(groups)) = forward.get_mut("target_group") else { panic!("target_group") };
+        let Some(Value::Map(green)) = groups.get_mut(1) else { panic!("green") };
+        green.insert("weight".into(), Value::from(10));
+    });
 }

@@ -11,9 +11,11 @@ use ecsforge_model::{Address, Backend, Concern, InfraModel, Kind, ModelError, Ou
 
 mod alb;
 mod cluster;
+mod monitoring;
 mod names;
 mod network;
 mod policy;
+mod rollout;
 mod security;
 mod service;
 
@@ -53,6 +55,7 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
         service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
     let service_sgs = service::build_all(&mut cx, &shared);
     network::endpoints(&mut cx, &net, &endpoints_sg, &service_sgs);
+    monitoring::build(&mut cx, &cluster, alb.as_ref());
     for s in &m.suppressions {
         let provenance = cx.prov(&s.loc);
         cx.model.suppressions.push(ecsforge_model::Suppression {
@@ -74,6 +77,8 @@ pub(crate) struct Cx<'m> {
     pub prefix: String,
     tags: BTreeMap<String, String>,
     errors: Vec<ModelError>,
+    /// What each service asks monitoring to watch, in manifest order.
+    pub watched: Vec<monitoring::Watched>,
 }
 
 impl<'m> Cx<'m> {
@@ -95,7 +100,15 @@ impl<'m> Cx<'m> {
             }),
             ..InfraModel::default()
         };
-        Cx { m, env, model, prefix: format!("{}-{}", m.project.value, env.env), tags, errors: Vec::new() }
+        Cx {
+            m,
+            env,
+            model,
+            prefix: format!("{}-{}", m.project.value, env.env),
+            tags,
+            errors: Vec::new(),
+            watched: Vec::new(),
+        }
     }
 
     pub fn region(&self) -> &str {

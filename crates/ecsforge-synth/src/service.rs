@@ -458,6 +458,8 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
 
     // --- Target group and listener rule (public services) --------------------------
     let mut lb_block = None;
+    // Blue first, then the canary's green target group.
+    let mut target_groups: Vec<Address> = Vec::new();
     let mut depends = vec![sh.cluster.capacity_providers.clone()];
     if let (ServiceType::Public, Some(alb), Some(routing)) = (s.service_type, sh.alb, &s.routing) {
         let tg_name = aws_name(&[&prefix, svc], 32);
@@ -485,6 +487,7 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             )
             .with("stickiness", Value::block([("type", Value::from("lb_cookie")), ("enabled", Value::from(false))]));
         let tg = cx.add(tg, Some(&tg_name));
+        let green = crate::rollout::green_target_group(cx, s, &tg);
         let mut conditions = Vec::new();
         if !routing.paths.is_empty() {
             let vals = Value::List(routing.paths.iter().map(Value::from).collect());
@@ -494,14 +497,17 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             let vals = Value::List(routing.hosts.iter().map(Value::from).collect());
             conditions.push(Value::map([("host_header", Value::block([("values", vals)]))]));
         }
-        let rule = cx
+        let mut rule = cx
             .res(Kind::LbListenerRule, &id, c.clone(), p.clone())
             .with("listener_arn", r(&alb.https_listener, "arn"))
             .with("priority", priority.unwrap_or(100))
-            .with("action", Value::block([("type", Value::from("forward")), ("target_group_arn", r(&tg, "arn"))]))
+            .with("action", crate::rollout::forward_action(s, &tg, green.as_ref()))
             .with("condition", Value::List(conditions));
+        crate::rollout::hand_over_rule(s, &mut rule);
         let rule = cx.add(rule, Some(&format!("{prefix}-{svc}")));
         depends.push(rule);
+        target_groups.push(tg.clone());
+        target_groups.extend(green);
         lb_block = Some(Value::block([
             ("target_group_arn", r(&tg, "arn")),
             ("container_name", Value::from(svc)),
@@ -541,6 +547,7 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     }
     // Autoscaling owns desired_count once the service exists.
     ecs.ignore_changes.push("desired_count".into());
+    crate::rollout::hand_over_service(s, &mut ecs);
     ecs.depends_on = depends;
     let ecs = cx.add(ecs, Some(&format!("{prefix}-{svc}")));
 
@@ -586,6 +593,19 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             );
         cx.add(pol, None);
     }
+
+    // --- Canary rollout and monitoring ----------------------------------------------
+    let services = match (sh.alb, &target_groups[..]) {
+        (Some(alb), [blue, green]) => crate::rollout::build(cx, s, alb, sh.cluster, &ecs, blue, green),
+        _ => vec![ecs.clone()],
+    };
+    cx.watched.push(crate::monitoring::Watched {
+        name: svc.to_string(),
+        loc: s.loc.clone(),
+        services,
+        target_groups,
+        min: rs.autoscaling_min,
+    });
 
     // --- Outputs --------------------------------------------------------------------
     cx.output(&format!("{id}_service_arn"), r(&ecs, "id"), &format!("ARN of the {svc} ECS service"));

@@ -18,6 +18,8 @@ struct Svc {
     desired: u32,
     callers: Vec<usize>,
     secret: Option<u8>,
+    /// Public services only: a canary rollout, `(codedeploy, steps variant)`.
+    canary: Option<(bool, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -43,8 +45,9 @@ fn svc() -> impl Strategy<Value = Svc> {
         1u32..4,
         proptest::collection::vec(0usize..8, 0..3),
         proptest::option::of(0u8..3),
+        proptest::option::of((any::<bool>(), 0usize..3)),
     )
-        .prop_map(|(public, python, x86, size, kafka, desired, callers, secret)| Svc {
+        .prop_map(|(public, python, x86, size, kafka, desired, callers, secret, canary)| Svc {
             public,
             python,
             x86,
@@ -53,8 +56,13 @@ fn svc() -> impl Strategy<Value = Svc> {
             desired,
             callers,
             secret,
+            canary: canary.filter(|_| public),
         })
 }
+
+/// Step lists per controller: ecsforge takes any; CodeDeploy only canary or linear shapes.
+const ECSFORGE_STEPS: [&str; 3] = ["[10, 20, 50, 70, 100]", "[5, 100]", "[1, 2, 99, 100]"];
+const CODEDEPLOY_STEPS: [&str; 3] = ["[10, 100]", "[25, 50, 75, 100]", "[100]"];
 
 fn spec() -> impl Strategy<Value = Spec> {
     let env = |name: &'static str, prod: bool| {
@@ -117,6 +125,17 @@ fn render(s: &Spec) -> String {
         ));
         if v.public {
             y.push_str(&format!("    health_check_path: /health\n    routing: {{paths: [\"/s{i}/*\"]}}\n"));
+            if let Some((codedeploy, steps)) = v.canary {
+                let (controller, steps) = if codedeploy {
+                    ("codedeploy", CODEDEPLOY_STEPS[steps])
+                } else {
+                    ("ecsforge", ECSFORGE_STEPS[steps])
+                };
+                y.push_str(&format!(
+                    "    deployment: {{strategy: canary, controller: {controller}, steps: {steps}, step_minutes: {}}}\n",
+                    steps.len() % 5 + 1
+                ));
+            }
         } else {
             let callers: BTreeSet<String> =
                 v.callers.iter().filter(|c| **c < s.services.len() && **c != i).map(|c| name(*c)).collect();
@@ -163,13 +182,19 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
     }
 }
 
-/// Rules that report platform resources synth does not produce yet (per-service
-/// alarms, the ALB success-rate alarm, the AWS Config recorder): the "complete
-/// the platform" issue adds them, and then this list must become empty.
-const AWAITING_PLATFORM_RESOURCES: [&str; 3] = ["EF030", "EF056", "EF109"];
+/// Rules that report platform resources synth does not produce yet (the AWS
+/// Config recorder): the "complete the platform" issue adds it, and then this
+/// list must become empty.
+const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
 
 /// AWS names that must be unique per type, with their length limits.
-const NAMED: [(&str, &str, usize); 9] = [
+const NAMED: [(&str, &str, usize); 15] = [
+    ("aws_sns_topic", "name", 256),
+    ("aws_cloudwatch_metric_alarm", "alarm_name", 255),
+    ("aws_cloudwatch_dashboard", "dashboard_name", 255),
+    ("aws_cloudwatch_event_rule", "name", 64),
+    ("aws_codedeploy_app", "name", 100),
+    ("aws_codedeploy_deployment_group", "deployment_group_name", 100),
     ("aws_security_group", "name", 255),
     ("aws_iam_role", "name", 64),
     ("aws_lb_target_group", "name", 32),
@@ -199,16 +224,28 @@ fn check_model(spec: &Spec, m: &InfraModel) {
         let count =
             |kind: Kind| m.of_kind(kind).filter(|r| r.concern == ecsforge_model::Concern::Service(svc.clone())).count();
         assert_eq!(count(Kind::EcrRepository), 1, "{svc}: one ECR repository (property 17)");
-        assert_eq!(count(Kind::EcsService), 1, "{svc}: one ECS service (property 21)");
+        // A canary run by ecsforge adds the green service; CodeDeploy adds its service role.
+        let (green, codedeploy) = match v.canary {
+            Some((true, _)) => (0, 1),
+            Some((false, _)) => (1, 0),
+            None => (0, 0),
+        };
+        assert_eq!(count(Kind::EcsService), 1 + green, "{svc}: one ECS service (property 21)");
         assert_eq!(count(Kind::EcsTaskDefinition), 1, "{svc}: task definition (property 1)");
-        assert_eq!(count(Kind::IamRole), 2, "{svc}: execution and task roles (property 1)");
+        assert_eq!(count(Kind::IamRole), 2 + codedeploy, "{svc}: execution and task roles (property 1)");
+        assert_eq!(count(Kind::CodedeployDeploymentGroup), codedeploy, "{svc}: CodeDeploy deployment group");
+        // Per ECS service: CPU, memory and task-failure alarms; per service: running tasks;
+        // per target group: response time, unhealthy hosts and success rate.
+        let tgs = if v.public { 1 + usize::from(v.canary.is_some()) } else { 0 };
+        assert_eq!(count(Kind::MetricAlarm), 3 * (1 + green) + 1 + 3 * tgs, "{svc}: alarms");
         assert_eq!(count(Kind::LogGroup), 1, "{svc}: log group (property 1)");
         let repo = m.of_kind(Kind::EcrRepository).find(|r| r.address.name() == id).expect("repo");
         assert!(repo.get("name").and_then(|n| n.as_str()).unwrap().ends_with(&format!("/{svc}")));
         let lb_parts = count(Kind::LbTargetGroup) + count(Kind::LbListenerRule);
         let svc_res = m.of_kind(Kind::EcsService).find(|r| r.address.name() == id).expect("service");
         if v.public {
-            assert_eq!(lb_parts, 2, "{svc}: public services get a target group and rule (property 3)");
+            let canary_tg = usize::from(v.canary.is_some());
+            assert_eq!(lb_parts, 2 + canary_tg, "{svc}: public services get a target group and rule (property 3)");
             assert!(svc_res.get("load_balancer").is_some(), "property 37");
         } else {
             assert_eq!(lb_parts, 0, "{svc}: internal services get no ALB resources (property 3)");

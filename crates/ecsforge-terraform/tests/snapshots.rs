@@ -89,3 +89,13 @@ fn output_is_byte_identical_across_runs() {
         ecsforge_synth::synth_all(&m).unwrap().iter().map(|x| ecsforge_terraform::emit(x).unwrap()).collect();
     assert_eq!(a, b);
 }
+
+#[test]
+fn canary_web_prod_rollout_and_monitoring_files() {
+    check("canary-web", Env::Prod, &["service_web.tf.json", "monitoring.tf.json"]);
+}
+
+#[test]
+fn twelve_services_prod_codedeploy_canary_service() {
+    check("twelve-services", Env::Prod, &["service_catalog_api.tf.json"]);
+}

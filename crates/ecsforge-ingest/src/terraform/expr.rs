@@ -15,9 +15,11 @@ use ecsforge_model::{Address, Reference, Value};
 use serde_json::Value as Json;
 
 /// Whether a string attribute of this name holds a JSON document that the
-/// model keeps as [`Value::Json`] (IAM and ECR policies, container definitions).
+/// model keeps as [`Value::Json`] (IAM and ECR policies, container definitions,
+/// dashboards, event patterns, log resource policies).
 pub(crate) fn is_json_document_attr(name: &str) -> bool {
     matches!(name, "policy" | "assume_role_policy" | "container_definitions" | "access_policies")
+        || matches!(name, "dashboard_body" | "event_pattern" | "policy_document")
         || name.ends_with("_policy")
         || name.ends_with("_json")
 }

@@ -3,7 +3,12 @@
 //! **What it checks.** Every `aws_ecs_service` with replica scheduling sets
 //! `desired_count` to 1 or more. Terraform's default is 0, so an absent
 //! `desired_count` is reported too. Daemon services (`scheduling_strategy =
-//! "DAEMON"`) have no desired count and are skipped.
+//! "DAEMON"`) have no desired count and are skipped, and so are standby
+//! canary services: a service whose every `load_balancer` target group is
+//! forwarded to only with weight 0 (in weighted `forward` actions of listener
+//! rules or listeners, and by no plain forward). The ALB sends such a service
+//! no request, so 0 tasks is its correct resting state; a rollout scales it
+//! up before shifting weight to it (ecsforge's `controller: ecsforge` canary).
 //!
 //! **Why it matters.** A service at 0 tasks deploys "successfully" and serves
 //! nothing; the ALB answers 503 and queues fill up. With autoscaling, the
@@ -32,9 +37,37 @@ pub const META: RuleMeta = RuleMeta {
     summary: "ECS services set desired_count to 1 or more",
 };
 
+/// The weights each target group receives from listener rules and listeners
+/// (a plain forward counts as weight 1; unknown weights as 1).
+fn weights(m: &InfraModel) -> std::collections::HashMap<&Address, Vec<i64>> {
+    let mut out: std::collections::HashMap<&Address, Vec<i64>> = std::collections::HashMap::new();
+    let rules = m.of_kind(Kind::LbListenerRule).flat_map(|r| blocks(r, "action"));
+    let listeners = m.of_kind(Kind::LbListener).flat_map(|l| blocks(l, "default_action"));
+    for action in rules.chain(listeners) {
+        if let Some(tg) = action.get("target_group_arn").and_then(ref_address) {
+            out.entry(tg).or_default().push(1);
+        }
+        let groups = action.get("forward").and_then(first_map).and_then(|f| f.get("target_group"));
+        for g in groups.map(Value::as_list).unwrap_or_default() {
+            if let Some(tg) = g.get("arn").and_then(ref_address) {
+                out.entry(tg).or_default().push(g.get("weight").and_then(as_int).unwrap_or(1));
+            }
+        }
+    }
+    out
+}
+
+/// A standby canary service: every target group it registers with gets weight 0 only.
+fn is_standby(s: &Resource, weights: &std::collections::HashMap<&Address, Vec<i64>>) -> bool {
+    let tgs: Vec<&Address> =
+        blocks(s, "load_balancer").iter().filter_map(|b| b.get("target_group_arn")).filter_map(ref_address).collect();
+    !tgs.is_empty() && tgs.iter().all(|tg| weights.get(tg).is_some_and(|w| !w.is_empty() && w.iter().all(|w| *w == 0)))
+}
+
 pub fn check(m: &InfraModel, out: &mut Findings) {
+    let weights = weights(m);
     for s in m.of_kind(Kind::EcsService) {
-        if str_attr(s, "scheduling_strategy") == Some("DAEMON") {
+        if str_attr(s, "scheduling_strategy") == Some("DAEMON") || is_standby(s, &weights) {
             continue;
         }
         match s.get("desired_count") {

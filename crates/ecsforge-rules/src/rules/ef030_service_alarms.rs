@@ -9,10 +9,9 @@
 //! - memory: `MemoryUtilization` (or `MemoryUtilized`);
 //! - task count: `RunningTaskCount` (Container Insights, EF011).
 //!
-//! One finding per service names what is missing. ecsforge does not
-//! synthesize alarms yet (they arrive with the "complete the platform"
-//! issue), so today this rule reports every synthesized service; that is the
-//! honest state of the platform, not a false positive.
+//! One finding per service names what is missing. ecsforge synthesizes all
+//! three for every ECS service (a canary's two services share one metric-math
+//! running-task alarm reading both).
 //!
 //! **Why it matters.** Without alarms, saturation and crash loops are found by
 //! users. Doc 003 §Monitoring: CPU and memory above 80 % for 5 minutes, and the

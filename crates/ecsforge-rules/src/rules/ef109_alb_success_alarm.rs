@@ -7,8 +7,11 @@
 //! - a metric-math alarm whose `metric_query` blocks read, from namespace
 //!   `AWS/ApplicationELB` with a `TargetGroup` dimension designating that
 //!   target group (a reference to it, e.g. `arn_suffix`, or a literal
-//!   `targetgroup/<name>/<id>`), both `HTTPCode_Target_2XX_Count` and
-//!   `RequestCount` (the expression, e.g. `100 * m1 / m2`, is not parsed);
+//!   `targetgroup/<name>/<id>`), `RequestCount` and either
+//!   `HTTPCode_Target_2XX_Count` (success rate `100 * ok / total`) or
+//!   `HTTPCode_Target_5XX_Count` (success rate `100 * (1 - errors / total)`,
+//!   which does not count client errors and redirects as failures; ecsforge
+//!   synthesizes this form); the expression itself is not parsed;
 //! - `comparison_operator` `LessThanThreshold` or
 //!   `LessThanOrEqualToThreshold`, with `threshold` 99.5 or higher when the
 //!   expression is a percentage, or between 0.995 and 1 when it is a ratio;
@@ -18,8 +21,7 @@
 //! These are doc 002's numbers (§Monitoring: ALB success rate, 99.5 %
 //! threshold, 2 datapoints; the alarm also stops canary deployments). A
 //! higher threshold or fewer datapoints is stricter and accepted. ecsforge
-//! does not synthesize this alarm yet (it arrives with the "complete the
-//! platform" issue), so today the rule reports every public service.
+//! synthesizes one such alarm per target group (`<target group>_success_rate`).
 //!
 //! **Why it matters.** Error rates are what users feel first; CPU and memory
 //! (EF030) stay flat while a bad release answers 500s. Without this alarm a
@@ -67,7 +69,7 @@ fn is_target_group(v: &Value, tg: &Resource) -> Option<bool> {
 
 /// Whether the alarm reads both success-rate metrics of `tg`; `None` when unknown.
 fn reads_success_rate(a: &Resource, tg: &Resource) -> Option<bool> {
-    let (mut ok, mut total, mut unknown) = (false, false, false);
+    let (mut ok, mut errors, mut total, mut unknown) = (false, false, false, false);
     for (ns, metric, dims) in alarm_metrics(a) {
         if ns.and_then(Value::as_str) != Some("AWS/ApplicationELB") {
             continue;
@@ -82,11 +84,12 @@ fn reads_success_rate(a: &Resource, tg: &Resource) -> Option<bool> {
         }
         match metric.and_then(Value::as_str) {
             Some("HTTPCode_Target_2XX_Count") => ok = true,
+            Some("HTTPCode_Target_5XX_Count") => errors = true,
             Some("RequestCount") => total = true,
             _ => {}
         }
     }
-    if ok && total {
+    if (ok || errors) && total {
         Some(true)
     } else if unknown {
         None
@@ -142,7 +145,7 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
                 continue;
             }
             if candidates.is_empty() {
-                out.report(s, format!("no CloudWatch alarm watches the success rate of {} (AWS/ApplicationELB HTTPCode_Target_2XX_Count / RequestCount), so failing releases go unnoticed; add a metric-math alarm below 99.5 % over 2 datapoints", tg.address));
+                out.report(s, format!("no CloudWatch alarm watches the success rate of {} (AWS/ApplicationELB HTTPCode_Target_2XX_Count or HTTPCode_Target_5XX_Count, and RequestCount), so failing releases go unnoticed; add a metric-math alarm below 99.5 % over 2 datapoints", tg.address));
             } else {
                 let why: Vec<String> =
                     candidates.iter().map(|a| format!("{} {}", a.address, shortfall(a).unwrap_or_default())).collect();

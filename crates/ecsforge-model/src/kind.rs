@@ -90,6 +90,12 @@ kinds! {
     S3BucketOwnershipControls => "aws_s3_bucket_ownership_controls", tags: false;
     S3BucketLifecycle => "aws_s3_bucket_lifecycle_configuration", tags: false;
     MetricAlarm => "aws_cloudwatch_metric_alarm", tags: true;
+    CodePipeline => "aws_codepipeline", tags: true;
+    CodeBuildProject => "aws_codebuild_project", tags: true;
+    CodestarNotificationRule => "aws_codestarnotifications_notification_rule", tags: true;
+    IamOpenidConnectProvider => "aws_iam_openid_connect_provider", tags: true;
+    SnsTopic => "aws_sns_topic", tags: true;
+    SnsTopicPolicy => "aws_sns_topic_policy", tags: false;
 }
 
 #[cfg(test)]

@@ -101,6 +101,8 @@ pub enum Concern {
     /// Everything belonging to one service, by service name.
     Service(String),
     Other,
+    /// Environment-wide CI/CD resources (artifact bucket, notifications, OIDC).
+    Ci,
 }
 
 impl Concern {
@@ -114,6 +116,7 @@ impl Concern {
             Concern::Alb => "alb".into(),
             Concern::Service(s) => format!("service_{}", s.replace('-', "_")),
             Concern::Other => "other".into(),
+            Concern::Ci => "ci".into(),
         }
     }
 }

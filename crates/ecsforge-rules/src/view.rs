@@ -653,7 +653,8 @@ fn image_tag(image: &str) -> String {
 
 /// The image tags a buildspec's commands push: `docker push IMAGE` (every
 /// tag set with `docker tag`/`-t` when `--all-tags` is used) and
-/// `docker buildx build --push -t IMAGE`. Assignments (`X=...`, `export X=...`,
+/// `docker buildx build --push -t IMAGE`, also after `then`/`else`/`do`
+/// and `||`, so guarded pushes count. Assignments (`X=...`, `export X=...`,
 /// and `X: ...` under `env.variables`) are followed, so `$IMAGE_TAG` built from
 /// `$CODEBUILD_RESOLVED_SOURCE_VERSION` counts as built from it.
 pub fn buildspec_pushed_tags(spec: &str) -> Vec<PushedTag> {
@@ -664,7 +665,10 @@ pub fn buildspec_pushed_tags(spec: &str) -> Vec<PushedTag> {
     let mut all_tags = false;
     for raw in spec.lines() {
         let line = raw.trim().trim_start_matches("- ").trim().trim_matches(|c| c == '"' || c == '\'');
-        for cmd in line.split("&&").flat_map(|c| c.split(';')).map(str::trim) {
+        for cmd in line.split("&&").flat_map(|c| c.split("||")).flat_map(|c| c.split(';')).map(str::trim) {
+            // `if ...; then docker push ...; else docker push ...; fi`: the
+            // command after a shell keyword is still a command.
+            let cmd = ["then ", "else ", "do "].iter().find_map(|k| cmd.strip_prefix(k)).unwrap_or(cmd).trim_start();
             let cmd = cmd.strip_prefix("export ").unwrap_or(cmd);
             // NAME=value (shell) or NAME: value (env.variables).
             let ident_end = cmd.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(cmd.len());

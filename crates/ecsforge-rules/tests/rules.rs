@@ -439,6 +439,16 @@ fn each_rule_fires_on_its_mutation() {
             ),
         );
     });
+    // A service whose pipeline is gone while the others keep theirs.
+    check_mutation("EF015", "twelve-services", Prod, |m| {
+        m.resources.remove(&Address::new("aws_codepipeline", "cart_api")).unwrap();
+        m.resources.remove(&Address::new("aws_codestarnotifications_notification_rule", "cart_api")).unwrap();
+    });
+    // Two pipelines with one name.
+    check_mutation("EF015", "twelve-services", Develop, |m| {
+        let name = m.get(&Address::new("aws_codepipeline", "cart_api")).unwrap().get("name").unwrap().clone();
+        res(m, "aws_codepipeline", "users_api").set("name", name);
+    });
     check_mutation("EF016", "twelve-services", Prod, |m| {
         mutate(m, Kind::EcsService, |r| r.set("deployment_minimum_healthy_percent", 50));
     });
@@ -740,6 +750,13 @@ fn buildspec_tags_follow_assignments() {
     );
     assert!(all.iter().any(|t| t.tag == "$STAGE"), "{all:?}");
     assert!(buildspec_pushed_tags("phases:\n  build:\n    commands:\n      - npm test\n").is_empty());
+    // Guarded pushes (ecsforge's buildspec skips tags ECR already has).
+    let guarded = buildspec_pushed_tags(
+        "phases:\n  post_build:\n    commands:\n      - SHA=$CODEBUILD_RESOLVED_SOURCE_VERSION\n      - if aws ecr describe-images --image-ids imageTag=$SHA; then echo skip; else docker push $REPO:$SHA; fi\n      - aws ecr describe-images --image-ids imageTag=prod-$SHA || docker push $REPO:prod-$SHA\n",
+    );
+    let names: Vec<&str> = guarded.iter().map(|t| t.tag.as_str()).collect();
+    assert_eq!(names, ["$SHA", "prod-$SHA"]);
+    assert!(guarded[0].vars.contains("CODEBUILD_RESOLVED_SOURCE_VERSION"), "{guarded:?}");
 }
 
 /// Doc 000's DNS rules: a standalone rule to the VPC CIDR under an inline rule to 0.0.0.0/0.

@@ -859,3 +859,25 @@ fn suppressions_are_counted_not_hidden() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].suppressed.as_deref(), Some("legacy tooling pushes :latest"));
 }
+
+/// EF014 and EF048 judge ecsforge's own buildspecs: their guarded pushes are
+/// read, so a clean result is a real pass, not "pushes nothing".
+#[test]
+fn synthesized_buildspecs_push_commit_and_environment_tags() {
+    use ecsforge_rules::view::{buildspec_pushed_tags, inline_buildspec};
+    let m = example("twelve-services", Env::Prod);
+    let projects: Vec<&Resource> = m.resources.values().filter(|r| r.kind == Kind::CodeBuildProject).collect();
+    assert_eq!(projects.len(), 12);
+    for p in projects {
+        let spec = inline_buildspec(p).unwrap_or_else(|| panic!("{} has no inline buildspec", p.address));
+        let tags = buildspec_pushed_tags(spec);
+        let mut names: Vec<&str> = tags.iter().map(|t| t.tag.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["$BRANCH_TAG", "$ENV_TAG", "$IMAGE_TAG"], "{}", p.address);
+        for t in &tags {
+            assert!(t.vars.contains("CODEBUILD_RESOLVED_SOURCE_VERSION"), "{t:?}");
+        }
+        let env_tag = tags.iter().find(|t| t.tag == "$ENV_TAG").unwrap();
+        assert!(env_tag.vars.contains("ENVIRONMENT"), "{env_tag:?}");
+    }
+}

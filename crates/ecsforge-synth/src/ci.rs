@@ -543,18 +543,21 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
         "namespace",
         Value::from("SourceVariables"),
     );
-    let build_vars = serde_json::json!([
-        {"name": "SOURCE_BRANCH", "value": "#{SourceVariables.BranchName}", "type": "PLAINTEXT"},
-        {"name": "SOURCE_COMMIT", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"},
-    ])
-    .to_string();
+    // Sorted keys like every other JSON document ecsforge emits.
+    let source_var = |name: &str, value: &str| {
+        Value::map([("name", Value::from(name)), ("type", Value::from("PLAINTEXT")), ("value", Value::from(value))])
+    };
+    let build_vars = Value::json(Value::list([
+        source_var("SOURCE_BRANCH", "#{SourceVariables.BranchName}"),
+        source_var("SOURCE_COMMIT", "#{SourceVariables.CommitId}"),
+    ]));
     let build = with(
         with(
             action(
                 "Build",
                 "Build",
                 "CodeBuild",
-                cfg(vec![("ProjectName", r(&project, "name")), ("EnvironmentVariables", Value::from(build_vars))]),
+                cfg(vec![("ProjectName", r(&project, "name")), ("EnvironmentVariables", build_vars)]),
             ),
             "input_artifacts",
             Value::list([Value::from("source")]),

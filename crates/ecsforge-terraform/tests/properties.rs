@@ -27,6 +27,8 @@ struct Spec {
     envs: Vec<(&'static str, &'static str, u32)>,
     services: Vec<Svc>,
     extra_endpoint: bool,
+    /// `ci:`: none, codepipeline or github-actions.
+    ci: Option<bool>,
 }
 
 const SIZES: [(u32, u32); 8] =
@@ -69,13 +71,15 @@ fn spec() -> impl Strategy<Value = Spec> {
         env("prod", true),
         proptest::collection::vec(svc(), 1..7),
         any::<bool>(),
+        proptest::option::of(any::<bool>()),
     )
-        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint)| Spec {
+        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci)| Spec {
             project,
             azs,
             envs: [d, t, q, Some(p)].into_iter().flatten().collect(),
             services,
             extra_endpoint,
+            ci,
         })
 }
 
@@ -95,6 +99,13 @@ fn render(s: &Spec) -> String {
         y.push_str("  extra_endpoints: [sts]\n");
     }
     y.push_str("kafka: {brokers: [\"b-1.kafka.internal:9092\", \"b-2.kafka.internal:9094\"], security_group_id: sg-0123456789abcdef0}\n");
+    match s.ci {
+        Some(true) => y.push_str(
+            "ci: {provider: codepipeline, repository: ws/mono, connection_arn: \"arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f\"}\n",
+        ),
+        Some(false) => y.push_str("ci: {provider: github-actions, repository: org/mono, branch: release/main}\n"),
+        None => {}
+    }
     y.push_str("environments:\n");
     for (env, egress, spot) in &s.envs {
         y.push_str(&format!(
@@ -169,7 +180,7 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
 const AWAITING_PLATFORM_RESOURCES: [&str; 3] = ["EF030", "EF056", "EF109"];
 
 /// AWS names that must be unique per type, with their length limits.
-const NAMED: [(&str, &str, usize); 9] = [
+const NAMED: [(&str, &str, usize); 12] = [
     ("aws_security_group", "name", 255),
     ("aws_iam_role", "name", 64),
     ("aws_lb_target_group", "name", 32),
@@ -179,6 +190,9 @@ const NAMED: [(&str, &str, usize); 9] = [
     ("aws_ecs_service", "name", 255),
     ("aws_kms_alias", "name", 256),
     ("aws_appautoscaling_policy", "name", 255),
+    ("aws_codepipeline", "name", 100),
+    ("aws_codebuild_project", "name", 150),
+    ("aws_codestarnotifications_notification_rule", "name", 64),
 ];
 
 fn check_model(spec: &Spec, m: &InfraModel) {
@@ -201,8 +215,17 @@ fn check_model(spec: &Spec, m: &InfraModel) {
         assert_eq!(count(Kind::EcrRepository), 1, "{svc}: one ECR repository (property 17)");
         assert_eq!(count(Kind::EcsService), 1, "{svc}: one ECS service (property 21)");
         assert_eq!(count(Kind::EcsTaskDefinition), 1, "{svc}: task definition (property 1)");
-        assert_eq!(count(Kind::IamRole), 2, "{svc}: execution and task roles (property 1)");
-        assert_eq!(count(Kind::LogGroup), 1, "{svc}: log group (property 1)");
+        // CI adds CodeBuild and CodePipeline roles (codepipeline) or a deploy role (github-actions).
+        let ci_roles = match spec.ci {
+            Some(true) => 2,
+            Some(false) => 1,
+            None => 0,
+        };
+        assert_eq!(count(Kind::IamRole), 2 + ci_roles, "{svc}: execution and task roles (property 1)");
+        let build_logs = usize::from(spec.ci == Some(true));
+        assert_eq!(count(Kind::LogGroup), 1 + build_logs, "{svc}: log group (property 1)");
+        // Property 15: one pipeline per service in every environment.
+        assert_eq!(count(Kind::CodePipeline), usize::from(spec.ci == Some(true)), "{svc}: pipeline (property 15)");
         let repo = m.of_kind(Kind::EcrRepository).find(|r| r.address.name() == id).expect("repo");
         assert!(repo.get("name").and_then(|n| n.as_str()).unwrap().ends_with(&format!("/{svc}")));
         let lb_parts = count(Kind::LbTargetGroup) + count(Kind::LbListenerRule);

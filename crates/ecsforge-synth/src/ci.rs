@@ -933,9 +933,9 @@ pub fn workflow(m: &Manifest, ci: &Ci, s: &Service) -> String {
         out.push_str(
             "      - name: Build\n        run: docker buildx build --platform $PLATFORM --cache-from type=gha --load -t $REPO:$IMAGE_TAG .\n",
         );
-        out.push_str(&format!(
-            "      - name: Scan\n        uses: aquasecurity/trivy-action@0.28.0\n        with:\n          image-ref: ${{{{ env.REPO }}}}:${{{{ env.IMAGE_TAG }}}}\n          severity: HIGH,CRITICAL\n          exit-code: \"1\"\n          ignore-unfixed: false\n"
-        ));
+        out.push_str(
+            "      - name: Scan\n        uses: aquasecurity/trivy-action@0.28.0\n        with:\n          image-ref: ${{ env.REPO }}:${{ env.IMAGE_TAG }}\n          severity: HIGH,CRITICAL\n          exit-code: \"1\"\n          ignore-unfixed: false\n",
+        );
         out.push_str("      - name: Push\n        run: |\n");
         for var in ["IMAGE_TAG", "BRANCH_TAG", "ENV_TAG"] {
             out.push_str(&format!("          if aws ecr describe-images --repository-name $ECR_REPOSITORY_NAME --image-ids imageTag=${var} >/dev/null 2>&1; then\n            echo \"${var} is already in ECR (IMMUTABLE tags), not pushed again\"\n          else\n            docker tag $REPO:$IMAGE_TAG $REPO:${var}\n            docker push $REPO:${var}\n          fi\n"));

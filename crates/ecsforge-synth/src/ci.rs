@@ -543,21 +543,20 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
         "namespace",
         Value::from("SourceVariables"),
     );
-    // Sorted keys like every other JSON document ecsforge emits.
-    let source_var = |name: &str, value: &str| {
-        Value::map([("name", Value::from(name)), ("type", Value::from("PLAINTEXT")), ("value", Value::from(value))])
-    };
-    let build_vars = Value::json(Value::list([
-        source_var("SOURCE_BRANCH", "#{SourceVariables.BranchName}"),
-        source_var("SOURCE_COMMIT", "#{SourceVariables.CommitId}"),
-    ]));
+    // A JSON string (the provider's configuration is a map of strings), with
+    // its keys in sorted order like every JSON document ecsforge emits.
+    let build_vars = serde_json::json!([
+        {"name": "SOURCE_BRANCH", "type": "PLAINTEXT", "value": "#{SourceVariables.BranchName}"},
+        {"name": "SOURCE_COMMIT", "type": "PLAINTEXT", "value": "#{SourceVariables.CommitId}"},
+    ])
+    .to_string();
     let build = with(
         with(
             action(
                 "Build",
                 "Build",
                 "CodeBuild",
-                cfg(vec![("ProjectName", r(&project, "name")), ("EnvironmentVariables", build_vars)]),
+                cfg(vec![("ProjectName", r(&project, "name")), ("EnvironmentVariables", Value::from(build_vars))]),
             ),
             "input_artifacts",
             Value::list([Value::from("source")]),

@@ -63,7 +63,11 @@ fn counts(m: &InfraModel) -> BTreeMap<&'static str, usize> {
 
 #[test]
 fn examples_have_only_expected_findings() {
-    for (name, envs) in [("ecr-private", vec![Env::Develop, Env::Prod]), ("twelve-services", Env::ALL.to_vec())] {
+    for (name, envs) in [
+        ("ecr-private", vec![Env::Develop, Env::Prod]),
+        ("twelve-services", Env::ALL.to_vec()),
+        ("github-actions", vec![Env::Develop, Env::Prod]),
+    ] {
         for env in envs {
             let m = example(name, env);
             let services = m.of_kind(Kind::EcsService).count();

@@ -150,11 +150,16 @@ fn synth(a: SynthArgs) -> Result<ExitCode> {
         let files = ecsforge_terraform::emit(&model)?;
         roots.push((env, model.resources.len(), files));
     }
+    let ci_files = ecsforge_synth::ci::files(&m);
     let mut out = io::stdout().lock();
     for (env, count, files) in &roots {
         let dir = a.output.join(env.as_str());
         write::root(&dir, files).with_context(|| format!("cannot write {}", dir.display()))?;
         writeln!(out, "wrote {} ({} files, {} resources)", dir.display(), files.len(), count)?;
+    }
+    write::ci_files(&a.output, &ci_files).with_context(|| format!("cannot write {}", a.output.join("ci").display()))?;
+    if !ci_files.is_empty() {
+        writeln!(out, "wrote {} ({} files)", a.output.join("ci").display(), ci_files.len())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -128,3 +128,41 @@ fn validate_reports_a_valid_manifest() {
         .success()
         .stdout(predicate::str::contains("valid; 12 services, environments: develop, test, qa, prod"));
 }
+
+#[test]
+fn synth_writes_ci_files_and_removes_stale_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ecsforge()
+        .args(["synth", "examples/twelve-services/ecsforge.yaml", "--env", "develop", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ci (12 files)"));
+    let buildspec = fs::read_to_string(out.join("ci/cart-api/buildspec.yml")).unwrap();
+    assert!(buildspec.starts_with(ecsforge_synth::ci::GENERATED_MARKER));
+    let first = snapshot_dir(&out);
+
+    // A generated file of a removed service goes, with its directory; the
+    // user's own files (and directories holding them) stay.
+    fs::create_dir_all(out.join("ci/gone-api")).unwrap();
+    fs::write(
+        out.join("ci/gone-api/buildspec.yml"),
+        format!("{}\nversion: 0.2\n", ecsforge_synth::ci::GENERATED_MARKER),
+    )
+    .unwrap();
+    fs::write(out.join("ci/cart-api/README.md"), "notes").unwrap();
+    ecsforge()
+        .args(["synth", "examples/twelve-services/ecsforge.yaml", "--env", "develop", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(!out.join("ci/gone-api").exists());
+    assert!(out.join("ci/cart-api/README.md").exists());
+    fs::remove_file(out.join("ci/cart-api/README.md")).unwrap();
+    assert_eq!(snapshot_dir(&out), first, "re-running synth gives identical bytes");
+
+    // A manifest without `ci:` writes no CI files and removes the generated ones.
+    ecsforge().args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"]).arg(&out).assert().success();
+    assert!(!out.join("ci/cart-api/buildspec.yml").exists());
+}

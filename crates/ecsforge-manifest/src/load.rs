@@ -293,7 +293,7 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 12] = [
+    const TOP: [&str; 13] = [
         "project",
         "region",
         "account_id",
@@ -306,6 +306,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "services",
         "suppress",
         "monitoring",
+        "ci",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -350,6 +351,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     // A `kafka` section with errors of its own still counts as present.
     let have_kafka = f.opt("kafka").is_some();
     let services = services_node.map(|n| services(cx, n, have_kafka, &declared)).unwrap_or_default();
+    let ci = f.opt("ci").and_then(|n| ci(cx, n, &declared, valid_region_of(&region), valid_account_of(&account_id)));
     // Only a valid region and account are compared against (no follow-on errors).
     let valid_region = region.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r));
     let valid_account = account_id.as_ref().map(|a| a.value.as_str()).filter(|a| is_account_id(a));
@@ -387,6 +389,139 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         services,
         suppressions,
         monitoring,
+        ci,
+    })
+}
+
+fn valid_region_of(r: &Option<Spanned<String>>) -> Option<&str> {
+    r.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r))
+}
+
+fn valid_account_of(a: &Option<Spanned<String>>) -> Option<&str> {
+    a.as_ref().map(|a| a.value.as_str()).filter(|a| is_account_id(a))
+}
+
+/// `owner/name`: Bitbucket `workspace/repo` or GitHub `org/repo`.
+fn is_repository(s: &str) -> bool {
+    let ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && !p.starts_with('.')
+            && p.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+    };
+    matches!(s.split_once('/'), Some((o, n)) if ok(o) && ok(n))
+}
+
+/// A git branch name usable in an OIDC subject and a trigger filter.
+fn is_branch(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && !s.starts_with(['/', '-', '.'])
+        && !s.ends_with(['/', '.'])
+        && !s.contains("..")
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
+}
+
+/// `ci:`: the CI/CD system (doc 003 §CI/CD Module, doc 002 §CI/CD Pipeline).
+fn ci(
+    cx: &mut Cx,
+    node: &Node,
+    declared: &BTreeSet<String>,
+    region: Option<&str>,
+    account: Option<&str>,
+) -> Option<Ci> {
+    let f =
+        cx.fields(node, "the `ci` section", &["provider", "repository", "connection_arn", "repositories", "branch"])?;
+    let provider = f.req(cx, "provider").and_then(|n| {
+        cx.choice(n, CiProvider::parse, &CiProvider::NAMES, "ci.provider must be 'codepipeline' or 'github-actions'")
+    });
+    let mut repo_ok = true;
+    let repository = f.req(cx, "repository").and_then(|n| cx.string(n));
+    if let Some(r) = &repository {
+        repo_ok &=
+            cx.check_pattern(r, is_repository(r), "repository", "write owner/name, e.g. my-workspace/orders-api");
+    }
+    let mut repositories = BTreeMap::new();
+    if let Some(n) = f.opt("repositories") {
+        for (k, v) in cx.string_map(n) {
+            if !declared.contains(k.as_str()) {
+                cx.err(format!("ci.repositories names unknown service `{}`", k.value), &k.loc, "no such service")
+                    .help = Some(match suggest(&k, declared.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "keys are service names from `services:`".into(),
+                });
+                repo_ok = false;
+                continue;
+            }
+            repo_ok &=
+                cx.check_pattern(&v, is_repository(&v), "repository", "write owner/name, e.g. my-workspace/orders-api");
+            repositories.insert(k.value, v.value);
+        }
+    }
+    let connection = f.opt("connection_arn").and_then(|n| cx.string(n));
+    if let Some(c) = &connection {
+        let parts: Vec<&str> = c.splitn(6, ':').collect();
+        let service_ok = is_arn_of(c, "codeconnections") || is_arn_of(c, "codestar-connections");
+        let id_ok = parts
+            .get(5)
+            .and_then(|r| r.strip_prefix("connection/"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
+        if cx.check_pattern(
+            c,
+            service_ok && id_ok,
+            "CodeConnections connection ARN",
+            "write arn:aws:codeconnections:<region>:<account>:connection/<id>; copy it from Developer Tools > Settings > Connections",
+        ) {
+            if let Some(region) = region.filter(|r| parts[3] != *r) {
+                cx.err(
+                    format!("connection `{}` is in region {}, but the manifest deploys to {region}", c.value, parts[3]),
+                    &c.loc,
+                    "wrong region",
+                )
+                .help = Some("CodePipeline can only use a connection in its own region; create one in the manifest's region".into());
+            } else if let Some(account) = account.filter(|a| parts[4] != *a) {
+                cx.err(
+                    format!("connection `{}` belongs to account {}, not {account}", c.value, parts[4]),
+                    &c.loc,
+                    "wrong account",
+                )
+                .help = Some("use a connection created in the manifest's account_id".into());
+            }
+        }
+    }
+    let branch = f.opt("branch").and_then(|n| cx.string(n));
+    if let Some(b) = &branch {
+        cx.check_pattern(b, is_branch(b), "branch name", "letters, digits and - _ . /, e.g. main");
+    }
+    match provider {
+        Some(CiProvider::CodePipeline) => {
+            if connection.is_none() && f.opt("connection_arn").is_none() {
+                cx.err("Missing required variable: connection_arn", &point(&node.loc), "`ci` has no `connection_arn`").help =
+                    Some("codepipeline reads Bitbucket through an AWS CodeConnections connection; add `connection_arn: arn:aws:codeconnections:<region>:<account>:connection/<id>`".into());
+            }
+            if let Some(b) = &branch {
+                cx.err("ci.branch applies only to github-actions", &b.loc, "not used by codepipeline").help =
+                    Some("codepipeline triggers on the doc-003 branches: feature/* (develop), release/*.*.* (test, qa), prod/* (prod)".into());
+            }
+        }
+        Some(CiProvider::GithubActions) => {
+            if let Some(c) = &connection {
+                cx.err("ci.connection_arn applies only to codepipeline", &c.loc, "not used by github-actions").help =
+                    Some("github-actions authenticates to AWS with OIDC; remove `connection_arn`".into());
+            }
+        }
+        None => {}
+    }
+    if !repo_ok {
+        return None;
+    }
+    Some(Ci {
+        provider: provider?,
+        connection_arn: connection.map(|c| c.value),
+        repository: repository?.value,
+        repositories,
+        branch: branch.map(|b| b.value).unwrap_or_else(|| "main".into()),
+        loc: node.loc.clone(),
     })
 }
 

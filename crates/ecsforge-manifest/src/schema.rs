@@ -207,6 +207,8 @@ pub struct Manifest {
     pub suppressions: Vec<ManifestSuppression>,
     /// Alarm and pipeline notification subscriptions (`monitoring:`).
     pub monitoring: Monitoring,
+    /// The CI/CD system that builds and deploys the services (`ci:`), if any.
+    pub ci: Option<Ci>,
 }
 
 /// One `suppress:` entry of the manifest.
@@ -366,6 +368,55 @@ impl Manifest {
 
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name.as_str() == name)
+    }
+}
+
+/// Which CI/CD system builds images and deploys services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CiProvider {
+    /// AWS CodePipeline V2 + CodeBuild, sourcing from Bitbucket through CodeConnections (doc 003).
+    CodePipeline,
+    /// GitHub Actions with OIDC role assumption (doc 002).
+    GithubActions,
+}
+
+impl CiProvider {
+    pub const NAMES: [&'static str; 2] = ["codepipeline", "github-actions"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CiProvider::CodePipeline => "codepipeline",
+            CiProvider::GithubActions => "github-actions",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CiProvider> {
+        match s {
+            "codepipeline" => Some(CiProvider::CodePipeline),
+            "github-actions" => Some(CiProvider::GithubActions),
+            _ => None,
+        }
+    }
+}
+
+/// The `ci:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ci {
+    pub provider: CiProvider,
+    /// CodeConnections connection ARN (codepipeline only).
+    pub connection_arn: Option<String>,
+    /// `workspace/repo` (Bitbucket) or `org/repo` (GitHub): where every
+    /// service's source lives unless `repositories` names another.
+    pub repository: String,
+    /// Per-service repository overrides, by service name.
+    pub repositories: BTreeMap<String, String>,
+    /// The branch that triggers GitHub Actions deployments (default `main`).
+    pub branch: String,
+    pub loc: Loc,
+}
+
+impl Ci {
+    /// The repository holding `service`'s source.
+    pub fn repository_of(&self, service: &str) -> &str {
+        self.repositories.get(service).map(String::as_str).unwrap_or(&self.repository)
     }
 }
 

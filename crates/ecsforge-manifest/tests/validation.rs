@@ -199,6 +199,36 @@ fn tag_characters() {
     check("tag_characters");
 }
 
+#[test]
+fn ci_connection_arn() {
+    check("ci_connection_arn")
+}
+
+#[test]
+fn ci_connection_wrong_region() {
+    check("ci_connection_wrong_region")
+}
+
+#[test]
+fn ci_connection_missing() {
+    check("ci_connection_missing")
+}
+
+#[test]
+fn ci_provider() {
+    check("ci_provider")
+}
+
+#[test]
+fn ci_repository() {
+    check("ci_repository")
+}
+
+#[test]
+fn ci_github_with_connection() {
+    check("ci_github_with_connection")
+}
+
 // Rollout (`services[].deployment`) and `monitoring:` validation.
 cases! {
     canary_codedeploy_steps,

@@ -101,6 +101,10 @@ kinds! {
     CodedeployApp => "aws_codedeploy_app", tags: true;
     CodedeployDeploymentConfig => "aws_codedeploy_deployment_config", tags: false;
     CodedeployDeploymentGroup => "aws_codedeploy_deployment_group", tags: true;
+    CodePipeline => "aws_codepipeline", tags: true;
+    CodeBuildProject => "aws_codebuild_project", tags: true;
+    CodestarNotificationRule => "aws_codestarnotifications_notification_rule", tags: true;
+    IamOpenidConnectProvider => "aws_iam_openid_connect_provider", tags: true;
 }
 
 #[cfg(test)]

@@ -103,6 +103,8 @@ pub enum Concern {
     Other,
     /// SNS topics, alarms, dashboards and the event rules feeding them.
     Monitoring,
+    /// Environment-wide CI/CD resources (artifact bucket, notifications, OIDC).
+    Ci,
 }
 
 impl Concern {
@@ -117,6 +119,7 @@ impl Concern {
             Concern::Service(s) => format!("service_{}", s.replace('-', "_")),
             Concern::Other => "other".into(),
             Concern::Monitoring => "monitoring".into(),
+            Concern::Ci => "ci".into(),
         }
     }
 }

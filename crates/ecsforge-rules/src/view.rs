@@ -653,7 +653,8 @@ fn image_tag(image: &str) -> String {
 
 /// The image tags a buildspec's commands push: `docker push IMAGE` (every
 /// tag set with `docker tag`/`-t` when `--all-tags` is used) and
-/// `docker buildx build --push -t IMAGE`. Assignments (`X=...`, `export X=...`,
+/// `docker buildx build --push -t IMAGE`, also after `then`/`else`/`do`
+/// and `||`, so guarded pushes count. Assignments (`X=...`, `export X=...`,
 /// and `X: ...` under `env.variables`) are followed, so `$IMAGE_TAG` built from
 /// `$CODEBUILD_RESOLVED_SOURCE_VERSION` counts as built from it.
 pub fn buildspec_pushed_tags(spec: &str) -> Vec<PushedTag> {
@@ -664,7 +665,10 @@ pub fn buildspec_pushed_tags(spec: &str) -> Vec<PushedTag> {
     let mut all_tags = false;
     for raw in spec.lines() {
         let line = raw.trim().trim_start_matches("- ").trim().trim_matches(|c| c == '"' || c == '\'');
-        for cmd in line.split("&&").flat_map(|c| c.split(';')).map(str::trim) {
+        for cmd in line.split("&&").flat_map(|c| c.split("||")).flat_map(|c| c.split(';')).map(str::trim) {
+            // `if ...; then docker push ...; else docker push ...; fi`: the
+            // command after a shell keyword is still a command.
+            let cmd = ["then ", "else ", "do "].iter().find_map(|k| cmd.strip_prefix(k)).unwrap_or(cmd).trim_start();
             let cmd = cmd.strip_prefix("export ").unwrap_or(cmd);
             // NAME=value (shell) or NAME: value (env.variables).
             let ident_end = cmd.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(cmd.len());
@@ -835,4 +839,31 @@ impl<'a> RoleIndex<'a> {
         }
         (stmts, managed)
     }
+}
+
+/// The weights each target group receives from listener rules and listeners
+/// (a plain forward counts as weight 1; unknown weights as 1).
+pub fn target_group_weights(m: &InfraModel) -> std::collections::HashMap<&Address, Vec<i64>> {
+    let mut out: std::collections::HashMap<&Address, Vec<i64>> = std::collections::HashMap::new();
+    let rules = m.of_kind(Kind::LbListenerRule).flat_map(|r| blocks(r, "action"));
+    let listeners = m.of_kind(Kind::LbListener).flat_map(|l| blocks(l, "default_action"));
+    for action in rules.chain(listeners) {
+        if let Some(tg) = action.get("target_group_arn").and_then(ref_address) {
+            out.entry(tg).or_default().push(1);
+        }
+        let groups = action.get("forward").and_then(first_map).and_then(|f| f.get("target_group"));
+        for g in groups.map(Value::as_list).unwrap_or_default() {
+            if let Some(tg) = g.get("arn").and_then(ref_address) {
+                out.entry(tg).or_default().push(g.get("weight").and_then(as_int).unwrap_or(1));
+            }
+        }
+    }
+    out
+}
+
+/// A standby canary service: every target group it registers with gets weight 0 only.
+pub fn is_standby(s: &Resource, weights: &std::collections::HashMap<&Address, Vec<i64>>) -> bool {
+    let tgs: Vec<&Address> =
+        blocks(s, "load_balancer").iter().filter_map(|b| b.get("target_group_arn")).filter_map(ref_address).collect();
+    !tgs.is_empty() && tgs.iter().all(|tg| weights.get(tg).is_some_and(|w| !w.is_empty() && w.iter().all(|w| *w == 0)))
 }

@@ -66,6 +66,7 @@ fn examples_have_only_expected_findings() {
         ("ecr-private", vec![Env::Develop, Env::Prod]),
         ("twelve-services", Env::ALL.to_vec()),
         ("canary-web", vec![Env::Develop, Env::Prod]),
+        ("github-actions", vec![Env::Develop, Env::Prod]),
     ] {
         for env in envs {
             let m = example(name, env);
@@ -402,6 +403,16 @@ fn each_rule_fires_on_its_mutation() {
             ),
         );
     });
+    // A service whose pipeline is gone while the others keep theirs.
+    check_mutation("EF015", "twelve-services", Prod, |m| {
+        m.resources.remove(&Address::new("aws_codepipeline", "cart_api")).unwrap();
+        m.resources.remove(&Address::new("aws_codestarnotifications_notification_rule", "cart_api")).unwrap();
+    });
+    // Two pipelines with one name.
+    check_mutation("EF015", "twelve-services", Develop, |m| {
+        let name = m.get(&Address::new("aws_codepipeline", "cart_api")).unwrap().get("name").unwrap().clone();
+        res(m, "aws_codepipeline", "users_api").set("name", name);
+    });
     check_mutation("EF016", "twelve-services", Prod, |m| {
         mutate(m, Kind::EcsService, |r| r.set("deployment_minimum_healthy_percent", 50));
     });
@@ -708,6 +719,13 @@ fn buildspec_tags_follow_assignments() {
     );
     assert!(all.iter().any(|t| t.tag == "$STAGE"), "{all:?}");
     assert!(buildspec_pushed_tags("phases:\n  build:\n    commands:\n      - npm test\n").is_empty());
+    // Guarded pushes (ecsforge's buildspec skips tags ECR already has).
+    let guarded = buildspec_pushed_tags(
+        "phases:\n  post_build:\n    commands:\n      - SHA=$CODEBUILD_RESOLVED_SOURCE_VERSION\n      - if aws ecr describe-images --image-ids imageTag=$SHA; then echo skip; else docker push $REPO:$SHA; fi\n      - aws ecr describe-images --image-ids imageTag=prod-$SHA || docker push $REPO:prod-$SHA\n",
+    );
+    let names: Vec<&str> = guarded.iter().map(|t| t.tag.as_str()).collect();
+    assert_eq!(names, ["$SHA", "prod-$SHA"]);
+    assert!(guarded[0].vars.contains("CODEBUILD_RESOLVED_SOURCE_VERSION"), "{guarded:?}");
 }
 
 /// Doc 000's DNS rules: a standalone rule to the VPC CIDR under an inline rule to 0.0.0.0/0.
@@ -809,6 +827,28 @@ fn suppressions_are_counted_not_hidden() {
     let findings = check(&m, None, &[sup]);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].suppressed.as_deref(), Some("legacy tooling pushes :latest"));
+}
+
+/// EF014 and EF048 judge ecsforge's own buildspecs: their guarded pushes are
+/// read, so a clean result is a real pass, not "pushes nothing".
+#[test]
+fn synthesized_buildspecs_push_commit_and_environment_tags() {
+    use ecsforge_rules::view::{buildspec_pushed_tags, inline_buildspec};
+    let m = example("twelve-services", Env::Prod);
+    let projects: Vec<&Resource> = m.resources.values().filter(|r| r.kind == Kind::CodeBuildProject).collect();
+    assert_eq!(projects.len(), 12);
+    for p in projects {
+        let spec = inline_buildspec(p).unwrap_or_else(|| panic!("{} has no inline buildspec", p.address));
+        let tags = buildspec_pushed_tags(spec);
+        let mut names: Vec<&str> = tags.iter().map(|t| t.tag.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["$BRANCH_TAG", "$ENV_TAG", "$IMAGE_TAG"], "{}", p.address);
+        for t in &tags {
+            assert!(t.vars.contains("CODEBUILD_RESOLVED_SOURCE_VERSION"), "{t:?}");
+        }
+        let env_tag = tags.iter().find(|t| t.tag == "$ENV_TAG").unwrap();
+        assert!(env_tag.vars.contains("ENVIRONMENT"), "{env_tag:?}");
+    }
 }
 
 /// A standby canary service (0 tasks, weight 0) is not judged by EF024; once

@@ -10,6 +10,7 @@ use ecsforge_manifest::{Env, Environment, Loc, Manifest};
 use ecsforge_model::{Address, Backend, Concern, InfraModel, Kind, ModelError, Output, Provenance, Resource, Value};
 
 mod alb;
+pub mod ci;
 mod cluster;
 mod monitoring;
 mod names;
@@ -65,6 +66,7 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
             provenance,
         });
     }
+    ci::build(&mut cx);
     cx.finish()
 }
 

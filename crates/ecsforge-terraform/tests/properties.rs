@@ -29,6 +29,8 @@ struct Spec {
     envs: Vec<(&'static str, &'static str, u32)>,
     services: Vec<Svc>,
     extra_endpoint: bool,
+    /// `ci:`: none, codepipeline or github-actions.
+    ci: Option<bool>,
 }
 
 const SIZES: [(u32, u32); 8] =
@@ -77,13 +79,15 @@ fn spec() -> impl Strategy<Value = Spec> {
         env("prod", true),
         proptest::collection::vec(svc(), 1..7),
         any::<bool>(),
+        proptest::option::of(any::<bool>()),
     )
-        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint)| Spec {
+        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci)| Spec {
             project,
             azs,
             envs: [d, t, q, Some(p)].into_iter().flatten().collect(),
             services,
             extra_endpoint,
+            ci,
         })
 }
 
@@ -103,6 +107,13 @@ fn render(s: &Spec) -> String {
         y.push_str("  extra_endpoints: [sts]\n");
     }
     y.push_str("kafka: {brokers: [\"b-1.kafka.internal:9092\", \"b-2.kafka.internal:9094\"], security_group_id: sg-0123456789abcdef0}\n");
+    match s.ci {
+        Some(true) => y.push_str(
+            "ci: {provider: codepipeline, repository: ws/mono, connection_arn: \"arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f\"}\n",
+        ),
+        Some(false) => y.push_str("ci: {provider: github-actions, repository: org/mono, branch: release/main}\n"),
+        None => {}
+    }
     y.push_str("environments:\n");
     for (env, egress, spot) in &s.envs {
         y.push_str(&format!(
@@ -188,7 +199,7 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
 const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
 
 /// AWS names that must be unique per type, with their length limits.
-const NAMED: [(&str, &str, usize); 15] = [
+const NAMED: [(&str, &str, usize); 18] = [
     ("aws_sns_topic", "name", 256),
     ("aws_cloudwatch_metric_alarm", "alarm_name", 255),
     ("aws_cloudwatch_dashboard", "dashboard_name", 255),
@@ -204,6 +215,9 @@ const NAMED: [(&str, &str, usize); 15] = [
     ("aws_ecs_service", "name", 255),
     ("aws_kms_alias", "name", 256),
     ("aws_appautoscaling_policy", "name", 255),
+    ("aws_codepipeline", "name", 100),
+    ("aws_codebuild_project", "name", 150),
+    ("aws_codestarnotifications_notification_rule", "name", 64),
 ];
 
 fn check_model(spec: &Spec, m: &InfraModel) {
@@ -232,13 +246,22 @@ fn check_model(spec: &Spec, m: &InfraModel) {
         };
         assert_eq!(count(Kind::EcsService), 1 + green, "{svc}: one ECS service (property 21)");
         assert_eq!(count(Kind::EcsTaskDefinition), 1, "{svc}: task definition (property 1)");
-        assert_eq!(count(Kind::IamRole), 2 + codedeploy, "{svc}: execution and task roles (property 1)");
+        // CI adds CodeBuild and CodePipeline roles (codepipeline) or a deploy role (github-actions).
+        let ci_roles = match spec.ci {
+            Some(true) => 2,
+            Some(false) => 1,
+            None => 0,
+        };
+        assert_eq!(count(Kind::IamRole), 2 + codedeploy + ci_roles, "{svc}: execution and task roles (property 1)");
         assert_eq!(count(Kind::CodedeployDeploymentGroup), codedeploy, "{svc}: CodeDeploy deployment group");
         // Per ECS service: CPU, memory and task-failure alarms; per service: running tasks;
         // per target group: response time, unhealthy hosts and success rate.
         let tgs = if v.public { 1 + usize::from(v.canary.is_some()) } else { 0 };
         assert_eq!(count(Kind::MetricAlarm), 3 * (1 + green) + 1 + 3 * tgs, "{svc}: alarms");
-        assert_eq!(count(Kind::LogGroup), 1, "{svc}: log group (property 1)");
+        let build_logs = usize::from(spec.ci == Some(true));
+        assert_eq!(count(Kind::LogGroup), 1 + build_logs, "{svc}: log group (property 1)");
+        // Property 15: one pipeline per service in every environment.
+        assert_eq!(count(Kind::CodePipeline), usize::from(spec.ci == Some(true)), "{svc}: pipeline (property 15)");
         let repo = m.of_kind(Kind::EcrRepository).find(|r| r.address.name() == id).expect("repo");
         assert!(repo.get("name").and_then(|n| n.as_str()).unwrap().ends_with(&format!("/{svc}")));
         let lb_parts = count(Kind::LbTargetGroup) + count(Kind::LbListenerRule);

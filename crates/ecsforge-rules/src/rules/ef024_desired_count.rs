@@ -37,35 +37,8 @@ pub const META: RuleMeta = RuleMeta {
     summary: "ECS services set desired_count to 1 or more",
 };
 
-/// The weights each target group receives from listener rules and listeners
-/// (a plain forward counts as weight 1; unknown weights as 1).
-fn weights(m: &InfraModel) -> std::collections::HashMap<&Address, Vec<i64>> {
-    let mut out: std::collections::HashMap<&Address, Vec<i64>> = std::collections::HashMap::new();
-    let rules = m.of_kind(Kind::LbListenerRule).flat_map(|r| blocks(r, "action"));
-    let listeners = m.of_kind(Kind::LbListener).flat_map(|l| blocks(l, "default_action"));
-    for action in rules.chain(listeners) {
-        if let Some(tg) = action.get("target_group_arn").and_then(ref_address) {
-            out.entry(tg).or_default().push(1);
-        }
-        let groups = action.get("forward").and_then(first_map).and_then(|f| f.get("target_group"));
-        for g in groups.map(Value::as_list).unwrap_or_default() {
-            if let Some(tg) = g.get("arn").and_then(ref_address) {
-                out.entry(tg).or_default().push(g.get("weight").and_then(as_int).unwrap_or(1));
-            }
-        }
-    }
-    out
-}
-
-/// A standby canary service: every target group it registers with gets weight 0 only.
-fn is_standby(s: &Resource, weights: &std::collections::HashMap<&Address, Vec<i64>>) -> bool {
-    let tgs: Vec<&Address> =
-        blocks(s, "load_balancer").iter().filter_map(|b| b.get("target_group_arn")).filter_map(ref_address).collect();
-    !tgs.is_empty() && tgs.iter().all(|tg| weights.get(tg).is_some_and(|w| !w.is_empty() && w.iter().all(|w| *w == 0)))
-}
-
 pub fn check(m: &InfraModel, out: &mut Findings) {
-    let weights = weights(m);
+    let weights = target_group_weights(m);
     for s in m.of_kind(Kind::EcsService) {
         if str_attr(s, "scheduling_strategy") == Some("DAEMON") || is_standby(s, &weights) {
             continue;

@@ -28,6 +28,7 @@ registry! {
     ef012_pipeline_codeconnections,
     ef013_pipeline_codebuild,
     ef014_image_tag_commit,
+    ef015_pipeline_per_service,
     ef016_deployment_min_healthy,
     ef018_ecr_immutable_tags,
     ef019_ecr_lifecycle_untagged,

@@ -44,6 +44,9 @@ pub struct CostArgs {
     /// under `environments: {prod: {nat_gb: 2000}}`. Keys: see docs/cost.md.
     #[arg(long)]
     usage: Option<PathBuf>,
+    /// Region for inputs that do not name one (CloudFormation templates).
+    #[arg(long)]
+    region: Option<String>,
     /// A price table in the bundled format, instead of the bundled one.
     #[arg(long)]
     prices: Option<PathBuf>,
@@ -206,6 +209,19 @@ fn variants(s: &Source) -> Result<(Design, Vec<(Design, InfraModel)>)> {
     Ok((now, out))
 }
 
+/// Gives inputs without a region (CloudFormation) the `--region` one.
+fn with_region(mut sources: Vec<Source>, region: Option<&str>) -> Result<Vec<Source>> {
+    for s in &mut sources {
+        if s.model.region.is_empty() {
+            match region {
+                Some(r) => s.model.region = r.to_string(),
+                None => bail!("{} does not name its region; hint: pass --region, e.g. --region us-east-1", s.name),
+            }
+        }
+    }
+    Ok(sources)
+}
+
 pub fn run(a: CostArgs) -> Result<ExitCode> {
     if a.print_prices {
         io::stdout().lock().write_all(ecsforge_cost::prices::BUNDLED.as_bytes())?;
@@ -222,12 +238,12 @@ pub fn run(a: CostArgs) -> Result<ExitCode> {
         if !a.paths.is_empty() {
             bail!("--diff takes its two inputs itself; hint: ecsforge cost --diff OLD NEW");
         }
-        let old = read_sources(&pair[..1], env)?;
-        let new = read_sources(&pair[1..], env)?;
+        let old = with_region(read_sources(&pair[..1], env)?, a.region.as_deref())?;
+        let new = with_region(read_sources(&pair[1..], env)?, a.region.as_deref())?;
         diff(&old, &new, &prices, &usage, a.format)?
     } else {
         let paths = if a.paths.is_empty() { vec![PathBuf::from("ecsforge.yaml")] } else { a.paths.clone() };
-        let sources = read_sources(&paths, env)?;
+        let sources = with_region(read_sources(&paths, env)?, a.region.as_deref())?;
         match a.compare {
             Some(Compare::Egress) => compare(&sources, &prices, &usage, a.format)?,
             None => estimates(&sources, &prices, &usage, a.format)?,

@@ -990,19 +990,33 @@ fn windows(r: &Resource, ami_attr: &str) -> Option<bool> {
             return Some(v.to_ascii_lowercase().contains("windows"));
         }
     }
-    let ami = r.get(ami_attr).and_then(Value::as_str)?;
-    let l = ami.to_ascii_lowercase();
+    // A PowerShell or batch user-data script only runs on Windows.
+    let user_data = r.get("user_data").map(literal_text).unwrap_or_default().to_ascii_lowercase();
+    if user_data.contains("<powershell>") || user_data.contains("<script>") {
+        return Some(true);
+    }
+    let l = r.get(ami_attr).map(literal_text).unwrap_or_default().to_ascii_lowercase();
     if l.contains("windows") {
         Some(true)
-    } else if l.contains("amzn")
-        || l.contains("al2023")
-        || l.contains("linux")
-        || l.contains("ubuntu")
-        || l.contains("bottlerocket")
-    {
+    } else if ["amzn", "al2023", "linux", "ubuntu", "bottlerocket"].iter().any(|k| l.contains(k)) {
         Some(false)
     } else {
         None
+    }
+}
+
+/// The literal text of a string or template (references and unknowns left out).
+fn literal_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Template(parts) => parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Lit(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => String::new(),
     }
 }
 

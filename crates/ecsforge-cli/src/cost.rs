@@ -313,7 +313,9 @@ fn diff(old: &[Source], new: &[Source], prices: &Prices, usage: &Usage, format: 
     let news: BTreeMap<String, &Source> = new.iter().enumerate().map(|(i, s)| (key(s, i), s)).collect();
     let mut diffs = Vec::new();
     let mut keys: Vec<&String> = olds.keys().chain(news.keys()).collect();
-    keys.sort();
+    // Environments in pipeline order (develop, test, qa, prod), then the rest.
+    let rank = |k: &String| Env::parse(k).map(|e| Env::ALL.iter().position(|x| *x == e).unwrap_or(0)).unwrap_or(9);
+    keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
     keys.dedup();
     for k in keys {
         let (o, n) = (olds.get(k), news.get(k));

@@ -27,6 +27,12 @@ pub fn money(x: f64) -> String {
 }
 
 /// `+$1.00` / `-$1.00` / `$0.00`.
+/// The change between two amounts as shown: rounded to the cent first, so
+/// `$1.005 → $2.004` reads `+$1.00`, matching the figures printed beside it.
+pub fn change(old: f64, new: f64) -> String {
+    signed_money(((new * 100.0).round() - (old * 100.0).round()) / 100.0)
+}
+
 pub fn signed_money(x: f64) -> String {
     if (x * 100.0).round() > 0.0 { format!("+{}", money(x)) } else { money(x) }
 }
@@ -231,14 +237,18 @@ pub fn diff_markdown(diffs: &[Diff]) -> String {
     let old: f64 = diffs.iter().map(|d| d.old_total).sum();
     let new: f64 = diffs.iter().map(|d| d.new_total).sum();
     let _ = writeln!(out, "## ecsforge cost diff\n");
-    let _ = writeln!(
-        out,
-        "Monthly cost {} by **{}**: {} → {}.\n",
-        if new >= old { "rises" } else { "falls" },
-        signed_money(new - old),
-        money(old),
-        money(new)
-    );
+    if (old * 100.0).round() == (new * 100.0).round() {
+        let _ = writeln!(out, "Monthly cost is unchanged: {}.\n", money(new));
+    } else {
+        let _ = writeln!(
+            out,
+            "Monthly cost {} by **{}**: {} → {}.\n",
+            if new > old { "rises" } else { "falls" },
+            change(old, new),
+            money(old),
+            money(new)
+        );
+    }
     for d in diffs {
         let _ = writeln!(
             out,
@@ -246,7 +256,7 @@ pub fn diff_markdown(diffs: &[Diff]) -> String {
             d.name,
             money(d.old_total),
             money(d.new_total),
-            signed_money(d.new_total - d.old_total)
+            change(d.old_total, d.new_total)
         );
         if d.changes.is_empty() {
             let _ = writeln!(out, "No cost changes.\n");
@@ -260,7 +270,6 @@ pub fn diff_markdown(diffs: &[Diff]) -> String {
             None => "–".to_string(),
         };
         for c in &d.changes {
-            let delta = c.new.unwrap_or(0.0) - c.old.unwrap_or(0.0);
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {}{} |",
@@ -268,7 +277,7 @@ pub fn diff_markdown(diffs: &[Diff]) -> String {
                 c.component.replace('|', "\\|"),
                 cell(c.old, c.unknown),
                 cell(c.new, c.unknown),
-                signed_money(delta),
+                change(c.old.unwrap_or(0.0), c.new.unwrap_or(0.0)),
                 if c.unknown { " (partly unknown)" } else { "" }
             );
         }

@@ -38,7 +38,7 @@ fn text_gives_lines_total_and_the_defaults_used() {
     assert!(out.contains("aws_ecs_service.search_api"), "{out}");
     assert!(out.contains("Fargate vCPU (x86_64, on-demand)"), "{out}");
     assert!(out.contains("aws_nat_gateway.a"), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("total") && l.contains("$1,151.61")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("total") && l.contains("$1,151.59")), "{out}");
     assert!(out.contains("usage defaults used (set them with --usage FILE):\n  nat_gb = 50 GB/month"), "{out}");
 }
 
@@ -46,7 +46,7 @@ fn text_gives_lines_total_and_the_defaults_used() {
 fn all_environments_by_default_with_a_grand_total() {
     let out = stdout(&["cost", TWELVE, "--all"]);
     assert!(
-        out.contains("all inputs: $2,387.07 per month (develop $406.81, test $411.30, qa $417.35, prod $1,151.61)"),
+        out.contains("all inputs: $2,386.99 per month (develop $406.79, test $411.28, qa $417.33, prod $1,151.59)"),
         "{out}"
     );
 }
@@ -148,11 +148,11 @@ fn diff_gives_a_markdown_table() {
     fs::write(&new, text).unwrap();
     let out = stdout(&["cost", "--diff", TWELVE, new.to_str().unwrap()]);
     let expected = "## ecsforge cost diff\n\n\
-Monthly cost rises by **+$86.50**: $2,387.07 → $2,473.57.\n\n\
-### develop: $406.81 → $406.81 ($0.00)\n\nNo cost changes.\n\n\
-### test: $411.30 → $411.30 ($0.00)\n\nNo cost changes.\n\n\
-### qa: $417.35 → $417.35 ($0.00)\n\nNo cost changes.\n\n\
-### prod: $1,151.61 → $1,238.11 (+$86.50)\n\n\
+Monthly cost rises by **+$86.50**: $2,386.99 → $2,473.49.\n\n\
+### develop: $406.79 → $406.79 ($0.00)\n\nNo cost changes.\n\n\
+### test: $411.28 → $411.28 ($0.00)\n\nNo cost changes.\n\n\
+### qa: $417.33 → $417.33 ($0.00)\n\nNo cost changes.\n\n\
+### prod: $1,151.59 → $1,238.09 (+$86.50)\n\n\
 | resource | component | before | after | change |\n\
 |---|---|---:|---:|---:|\n\
 | `aws_ecs_service.orders_api` | Fargate memory (ARM64, on-demand) | $15.59 | $31.19 | +$15.60 |\n\

@@ -610,8 +610,15 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Log ingestion that passes through a logs interface endpoint: every log
+    /// group except VPC flow-log destinations (AWS delivers those itself).
     fn log_ingest_total(&mut self) -> f64 {
-        let n = self.of("aws_cloudwatch_log_group").len() as f64;
+        let flow: BTreeSet<Address> = self
+            .of("aws_flow_log")
+            .into_iter()
+            .filter_map(|f| f.get("log_destination").and_then(Value::as_ref).map(|r| r.address.clone()))
+            .collect();
+        let n = self.of("aws_cloudwatch_log_group").into_iter().filter(|g| !flow.contains(&g.address)).count() as f64;
         if n == 0.0 { 0.0 } else { n * self.u.get("log_gb") }
     }
 
@@ -659,7 +666,10 @@ impl<'a> Cx<'a> {
                 note,
             );
             let (gb, note) = if short == "logs" {
-                (self.log_ingest_total(), "the environment's log ingestion (log_gb × log groups)".to_string())
+                (
+                    self.log_ingest_total(),
+                    "the environment's log ingestion (log_gb × log groups, flow logs excluded)".to_string(),
+                )
             } else {
                 (self.u.get("endpoint_gb"), String::new())
             };

@@ -10,7 +10,7 @@ fn group(int: u64) -> String {
     let s = int.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -44,7 +44,7 @@ pub fn quantity(x: f64) -> String {
     let int = group(c / 100);
     if frac == 0 {
         int
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{int}.{}", frac / 10)
     } else {
         format!("{int}.{frac:02}")

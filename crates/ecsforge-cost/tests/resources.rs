@@ -275,7 +275,7 @@ fn endpoints_interface_per_az_gateway_free() {
             "aws_vpc_endpoint.ecr_api | interface endpoint (ecr.api) | 1,460 AZ-hours | $14.60",
             "aws_vpc_endpoint.ecr_api | data processed | 5 GB | $0.05",
             "aws_vpc_endpoint.logs | interface endpoint (logs) | unknown AZ-hours | unknown | subnet_ids unknown until apply",
-            "aws_vpc_endpoint.logs | data processed | 2 GB | $0.02 | the environment's log ingestion (log_gb × log groups)",
+            "aws_vpc_endpoint.logs | data processed | 2 GB | $0.02 | the environment's log ingestion (log_gb × log groups, flow logs excluded)",
             "aws_vpc_endpoint.s3 | gateway endpoint (s3) | 730 hours | $0.00 | gateway endpoints are free",
             "aws_cloudwatch_log_group.app | log ingestion | 2 GB | $1.00",
             "aws_cloudwatch_log_group.app | log storage | 2 GB-months | $0.06 | steady state: 30 days kept",

@@ -134,7 +134,11 @@ pub fn estimate(model: &InfraModel, name: &str, prices: &Prices, usage: &Usage) 
         u: Reader::new(usage, &model.environment),
         lines: Vec::new(),
         priced: BTreeSet::new(),
+        by_type: BTreeMap::new(),
     };
+    for r in model.resources.values() {
+        cx.by_type.entry(r.kind.terraform_type()).or_default().push(r);
+    }
     cx.run();
     let mut free: BTreeMap<String, usize> = BTreeMap::new();
     let mut unpriced: BTreeMap<String, (usize, String)> = BTreeMap::new();
@@ -217,11 +221,13 @@ struct Cx<'a> {
     u: Reader<'a>,
     lines: Vec<Line>,
     priced: BTreeSet<String>,
+    /// Resources by Terraform type, built once (address order within a type).
+    by_type: BTreeMap<&'a str, Vec<&'a Resource>>,
 }
 
 impl<'a> Cx<'a> {
     fn of(&self, t: &'static str) -> Vec<&'a Resource> {
-        self.m.resources.values().filter(|r| r.kind.terraform_type() == t).collect()
+        self.by_type.get(t).cloned().unwrap_or_default()
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -46,6 +46,8 @@ pub struct Estimate {
     pub environment: String,
     pub region: String,
     pub prices_as_of: String,
+    /// Hours in the billing month the prices use.
+    pub hours_per_month: f64,
     pub lines: Vec<Line>,
     /// Sum of every known line, USD per month.
     pub total: f64,
@@ -176,6 +178,7 @@ pub fn estimate(model: &InfraModel, name: &str, prices: &Prices, usage: &Usage) 
         environment: model.environment.clone(),
         region: model.region.clone(),
         prices_as_of: prices.as_of.clone(),
+        hours_per_month: prices.hours_per_month,
         total,
         unknown,
         defaults: cx.u.defaults(),

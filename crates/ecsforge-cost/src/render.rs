@@ -98,7 +98,7 @@ fn table(rows: &[Vec<String>], right: &[bool]) -> String {
 pub fn text(e: &Estimate) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} / {} ({}): {}", e.project, e.environment, e.region, e.name);
-    let _ = writeln!(out, "prices as of {}, USD per month (730 h)", e.prices_as_of);
+    let _ = writeln!(out, "prices as of {}, USD per month ({} h)", e.prices_as_of, quantity(e.hours_per_month));
     let _ = writeln!(out);
     let mut rows = vec![vec![
         "resource".to_string(),

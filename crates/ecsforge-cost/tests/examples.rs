@@ -88,3 +88,28 @@ fn ecr_private_egress_keeps_endpoints_only() {
     let c = comparison("ecr-private", Env::Prod);
     assert!(c.contains("recommended: endpoints-only (already the cheapest allowed design)"), "{c}");
 }
+
+#[test]
+fn transforming_a_model_prices_like_synthesizing_the_design() {
+    // What `--compare egress` does to a plan must agree with a new synthesis.
+    for (example, env) in
+        [("twelve-services", Env::Develop), ("twelve-services", Env::Prod), ("ecr-private", Env::Prod)]
+    {
+        let m = manifest(example);
+        let model = ecsforge_synth::synth(&m, env).unwrap();
+        for d in Design::ALL {
+            let mut m2 = m.clone();
+            m2.environments.get_mut(&env).unwrap().egress = match d {
+                Design::NatPerAz => Egress::NatPerAz,
+                Design::SingleNat => Egress::SingleNat,
+                Design::EndpointsOnly => Egress::EndpointsOnly,
+            };
+            let synth = ecsforge_synth::synth(&m2, env).unwrap();
+            let total = |m: &ecsforge_model::InfraModel| {
+                render::money(estimate(m, "t", &Prices::bundled(), &Usage::default()).unwrap().total)
+            };
+            assert_eq!(total(&egress::transform(&model, d)), total(&synth), "{example} {env} {}", d.as_str());
+            assert_eq!(egress::current(&synth), d, "{example} {env}");
+        }
+    }
+}

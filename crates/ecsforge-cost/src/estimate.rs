@@ -118,6 +118,17 @@ const FREE: &[&str] = &[
     "aws_secretsmanager_secret_version",
     "aws_ssm_parameter",
     "aws_cloudwatch_log_stream",
+    "aws_cloudwatch_log_metric_filter",
+    "aws_cloudwatch_log_subscription_filter",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_ecs_capacity_provider",
+    "aws_lb_target_group_attachment",
+    "aws_codestarconnections_connection",
+    "aws_wafv2_web_acl_association",
+    "aws_wafv2_web_acl_logging_configuration",
+    "aws_route53_record",
+    "aws_service_discovery_instance",
 ];
 
 /// Types present in ecsforge output or common inputs that are not priced.
@@ -747,6 +758,16 @@ impl<'a> Cx<'a> {
             };
             self.line(r, c.into(), Some(1.0), "alarm-months", Some(price), String::new());
         }
+        for r in self.of("aws_cloudwatch_composite_alarm") {
+            self.line(
+                r,
+                "composite alarm".into(),
+                Some(1.0),
+                "alarm-months",
+                Some(p.cloudwatch.composite_alarm_month),
+                String::new(),
+            );
+        }
         for r in self.of("aws_cloudwatch_dashboard") {
             self.line(
                 r,
@@ -833,6 +854,39 @@ impl<'a> Cx<'a> {
         for r in self.of("aws_config_configuration_recorder") {
             let q = self.u.get("config_items");
             self.line(r, "configuration items".into(), Some(q), "items", Some(p.config.item), String::new());
+        }
+        for r in self.of("aws_config_config_rule") {
+            let q = self.u.get("config_rule_evaluations");
+            self.line(
+                r,
+                "rule evaluations".into(),
+                Some(q),
+                "evaluations",
+                Some(p.config.rule_evaluation),
+                String::new(),
+            );
+        }
+        for r in self.of("aws_wafv2_web_acl") {
+            self.line(r, "web ACL".into(), Some(1.0), "ACL-months", Some(p.waf.web_acl_month), String::new());
+            let rules = match r.get("rule") {
+                Some(Value::Unknown) => None,
+                Some(v) => Some(v.as_list().len() as f64),
+                None => Some(0.0),
+            };
+            let note = if rules.is_none() { "rules unknown until apply".to_string() } else { String::new() };
+            self.line(r, "rules".into(), rules, "rule-months", Some(p.waf.rule_month), note);
+            let q = self.u.get("waf_requests_millions");
+            self.line(r, "requests".into(), Some(q), "million requests", Some(p.waf.request_million), String::new());
+        }
+        for r in self.of("aws_route53_zone") {
+            self.line(
+                r,
+                "hosted zone".into(),
+                Some(1.0),
+                "zone-months",
+                Some(p.route53.hosted_zone_month),
+                String::new(),
+            );
         }
         for r in self.of("aws_ecr_repository") {
             let q = self.u.get("ecr_gb");

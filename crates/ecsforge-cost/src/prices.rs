@@ -87,6 +87,7 @@ pub struct CloudWatch {
     pub alarm_month: f64,
     pub high_resolution_alarm_month: f64,
     pub dashboard_month: f64,
+    pub composite_alarm_month: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,6 +116,7 @@ pub struct CloudTrail {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub item: f64,
+    pub rule_evaluation: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,6 +154,20 @@ pub struct Sns {
     pub publish_million: f64,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waf {
+    pub web_acl_month: f64,
+    pub rule_month: f64,
+    pub request_million: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route53 {
+    pub hosted_zone_month: f64,
+}
+
 /// Every price of one region.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -180,6 +196,8 @@ pub struct RegionPrices {
     pub dynamodb: DynamoDb,
     pub cloud_map: CloudMap,
     pub sns: Sns,
+    pub waf: Waf,
+    pub route53: Route53,
 }
 
 impl Prices {

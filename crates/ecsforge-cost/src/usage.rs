@@ -54,6 +54,8 @@ pub const KEYS: &[UsageKey] = &[
     ),
     k("cloudtrail_data_events", 1_000_000.0, "events/month per trail with data events", "CloudTrail data events"),
     k("config_items", 1_000.0, "items/month per recorder", "AWS Config configuration items recorded"),
+    k("config_rule_evaluations", 1_000.0, "evaluations/month per rule", "AWS Config rule evaluations"),
+    k("waf_requests_millions", 1.0, "million requests/month per web ACL", "requests inspected by AWS WAF"),
     k("sns_publishes", 1_000_000.0, "publishes/month per topic", "SNS publish requests"),
     k(
         "cloud_map_instances",

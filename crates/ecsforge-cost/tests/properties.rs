@@ -89,6 +89,8 @@ fn platform(p: &Params) -> InfraModel {
         "aws_config_configuration_recorder",
         "aws_sns_topic",
         "aws_service_discovery_service",
+        "aws_config_config_rule",
+        "aws_wafv2_web_acl",
     ] {
         add(res(t, "x").with("billing_mode", "PAY_PER_REQUEST").with("pipeline_type", "V2"));
     }

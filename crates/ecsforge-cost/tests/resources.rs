@@ -478,3 +478,32 @@ fn a_region_the_table_lacks_is_an_error() {
     let err = estimate(&m, "t", &Prices::bundled(), &Usage::default()).unwrap_err();
     assert!(err.to_string().contains("no prices for region `ap-south-2`"), "{err}");
 }
+
+#[test]
+fn composite_alarms_config_rules_waf_route53() {
+    let waf = res("aws_wafv2_web_acl", "alb").with(
+        "rule",
+        Value::list([Value::map([("name", Value::from("common"))]), Value::map([("name", Value::from("bad-inputs"))])]),
+    );
+    let unknown_rules = res("aws_wafv2_web_acl", "later").with("rule", Value::Unknown);
+    check(
+        vec![
+            res("aws_cloudwatch_composite_alarm", "svc"),
+            res("aws_config_config_rule", "tags"),
+            waf,
+            unknown_rules,
+            res("aws_route53_zone", "internal"),
+        ],
+        &[
+            "aws_cloudwatch_composite_alarm.svc | composite alarm | 1 alarm-months | $0.50",
+            "aws_config_config_rule.tags | rule evaluations | 1,000 evaluations | $1.00",
+            "aws_wafv2_web_acl.alb | web ACL | 1 ACL-months | $5.00",
+            "aws_wafv2_web_acl.alb | rules | 2 rule-months | $2.00",
+            "aws_wafv2_web_acl.alb | requests | 1 million requests | $0.60",
+            "aws_wafv2_web_acl.later | web ACL | 1 ACL-months | $5.00",
+            "aws_wafv2_web_acl.later | rules | unknown rule-months | unknown | rules unknown until apply",
+            "aws_wafv2_web_acl.later | requests | 1 million requests | $0.60",
+            "aws_route53_zone.internal | hosted zone | 1 zone-months | $0.50",
+        ],
+    );
+}

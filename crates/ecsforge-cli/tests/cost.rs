@@ -156,7 +156,9 @@ Monthly cost rises by **+$86.50**: $2,386.99 → $2,473.49.\n\n\
 | resource | component | before | after | change |\n\
 |---|---|---:|---:|---:|\n\
 | `aws_ecs_service.orders_api` | Fargate memory (ARM64, on-demand) | $15.59 | $31.19 | +$15.60 |\n\
-| `aws_ecs_service.orders_api` | Fargate vCPU (ARM64, on-demand) | $70.91 | $141.82 | +$70.91 |\n\n";
+| `aws_ecs_service.orders_api` | Fargate vCPU (ARM64, on-demand) | $70.91 | $141.82 | +$70.91 |\n\n\
+_Usage defaults: `nat_gb` = 50 GB/month, `endpoint_gb` = 5 GB/month per endpoint, `log_gb` = 2 GB/month per log group, \
+`alb_lcu` = 1 LCU per load balancer, `kms_requests` = 10,000 requests/month per key, `ecr_gb` = 2 GB per repository._\n";
     assert_eq!(out, expected);
 }
 

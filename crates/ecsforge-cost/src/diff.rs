@@ -27,6 +27,8 @@ pub struct Diff {
     pub changes: Vec<Change>,
     pub old_unknown: usize,
     pub new_unknown: usize,
+    /// Usage defaults either side used.
+    pub defaults: Vec<crate::DefaultUsed>,
 }
 
 fn cents(x: f64) -> i64 {
@@ -70,7 +72,15 @@ pub fn diff(name: &str, old: &Estimate, new: &Estimate) -> Diff {
             });
         }
     }
+    let mut defaults = old.defaults.clone();
+    for d in &new.defaults {
+        if !defaults.iter().any(|x| x.key == d.key) {
+            defaults.push(d.clone());
+        }
+    }
+    defaults.sort_by_key(|d| crate::usage::KEYS.iter().position(|k| k.key == d.key));
     Diff {
+        defaults,
         name: name.to_string(),
         old_total: old.total,
         new_total: new.total,

@@ -164,6 +164,8 @@ pub struct Comparison {
     pub crossovers: Vec<Crossover>,
     pub recommended: Option<Design>,
     pub reason: String,
+    /// Usage defaults the designs' estimates used (besides `nat_gb`, shown above).
+    pub defaults: Vec<crate::DefaultUsed>,
 }
 
 /// Compares the designs. `variants` holds one model per design; `now` is the
@@ -239,7 +241,17 @@ pub fn compare(
         }
         None => (None, "no design is allowed".to_string()),
     };
+    let mut defaults: Vec<crate::DefaultUsed> = Vec::new();
+    for d in &designs {
+        for u in &d.estimate.defaults {
+            if !defaults.iter().any(|x| x.key == u.key) {
+                defaults.push(u.clone());
+            }
+        }
+    }
+    defaults.sort_by_key(|d| crate::usage::KEYS.iter().position(|k| k.key == d.key));
     Ok(Comparison {
+        defaults,
         name: name.to_string(),
         project: first.project.clone(),
         environment: env,

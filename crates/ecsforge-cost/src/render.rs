@@ -134,14 +134,19 @@ pub fn text(e: &Estimate) -> String {
     out
 }
 
-fn footer(e: &Estimate) -> String {
+fn defaults_text(defaults: &[crate::DefaultUsed]) -> String {
     let mut out = String::new();
-    if !e.defaults.is_empty() {
+    if !defaults.is_empty() {
         let _ = writeln!(out, "\nusage defaults used (set them with --usage FILE):");
-        for d in &e.defaults {
+        for d in defaults {
             let _ = writeln!(out, "  {} = {} {}: {}", d.key, quantity(d.value), d.unit, d.meaning);
         }
     }
+    out
+}
+
+fn footer(e: &Estimate) -> String {
+    let mut out = defaults_text(&e.defaults);
     if !e.unpriced.is_empty() {
         let _ = writeln!(out, "\nnot priced:");
         for u in &e.unpriced {
@@ -228,6 +233,7 @@ pub fn comparison_text(c: &Comparison) -> String {
             let _ = writeln!(out, "recommended: none ({})", c.reason);
         }
     }
+    out.push_str(&defaults_text(&c.defaults));
     out
 }
 
@@ -248,6 +254,12 @@ pub fn diff_markdown(diffs: &[Diff]) -> String {
             money(old),
             money(new)
         );
+    }
+    let mut defaults: Vec<&crate::DefaultUsed> = Vec::new();
+    for d in diffs.iter().flat_map(|d| &d.defaults) {
+        if !defaults.iter().any(|x| x.key == d.key) {
+            defaults.push(d);
+        }
     }
     for d in diffs {
         let _ = writeln!(
@@ -289,6 +301,11 @@ pub fn diff_markdown(diffs: &[Diff]) -> String {
                 d.old_unknown, d.new_unknown
             );
         }
+    }
+    if !defaults.is_empty() {
+        let list: Vec<String> =
+            defaults.iter().map(|d| format!("`{}` = {} {}", d.key, quantity(d.value), d.unit)).collect();
+        let _ = writeln!(out, "_Usage defaults: {}._", list.join(", "));
     }
     out
 }

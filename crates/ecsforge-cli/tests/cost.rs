@@ -215,8 +215,11 @@ fn bad_input_exits_2_with_a_position_and_writes_nothing() {
     let err = fails(&["cost", TWELVE, "--env", "staging"]);
     assert!(err.contains("environment `staging` is not declared"), "{err}");
 
-    let err = fails(&["cost", "crates/ecsforge-ingest/tests/fixtures/terraform/truncated.json"]);
+    // A good input before a bad one: still nothing on stdout.
+    let err = fails(&["cost", ECR, "crates/ecsforge-ingest/tests/fixtures/terraform/truncated.json"]);
     assert!(err.contains("truncated.json:"), "{err}");
+    let err = fails(&["cost", "--diff", ECR, "no/such/plan.json"]);
+    assert!(err.contains("no/such/plan.json"), "{err}");
 }
 
 #[test]

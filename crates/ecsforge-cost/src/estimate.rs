@@ -1023,11 +1023,9 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// Share of tasks per capacity provider: bases first, the rest by weight.
-/// Shares are of a task count that is large enough for the bases to be met;
-/// with a base, a strategy's share depends on the task count, so the caller
-/// gets weights only, applied to the whole count. `base` tasks are counted by
-/// [`split`].
+/// Each provider's weight as a share of all weights (bases ignored). Used
+/// when the task count is unknown; [`split`] applies bases when it is known.
+/// All-zero weights (which ECS rejects) put everything on the first provider.
 fn weights(s: &[(String, f64, f64)]) -> Vec<(String, f64)> {
     let total: f64 = s.iter().map(|(_, w, _)| w).sum();
     if total <= 0.0 {

@@ -307,3 +307,23 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
     let failing = all.iter().any(|f| f.suppressed.is_none());
     Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
+
+/// Whether a file is an ecsforge manifest (the test `check` uses), for other commands.
+pub(crate) fn looks_like_manifest(path: &Path, text: &str) -> bool {
+    is_manifest(path, text)
+}
+
+/// Reads manifests (synthesized per environment), plans, `*.tf.json`
+/// directories and CloudFormation templates into named models, as `check` does.
+pub(crate) fn models(paths: &[PathBuf], env: Option<&str>) -> Result<Vec<(String, InfraModel)>> {
+    let as_check = CheckArgs {
+        paths: paths.to_vec(),
+        env: env.map(str::to_string),
+        format: Format::Text,
+        severity: MinSeverity::Info,
+        suppressions: None,
+        all_envs: false,
+    };
+    let mut sources = Sources::new();
+    Ok(read_inputs(&as_check, &mut sources)?.into_iter().map(|i| (i.name, i.model)).collect())
+}

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use ecsforge_manifest::{Env, Manifest, Style};
 
 mod check;
+mod cost;
 mod report;
 mod write;
 
@@ -39,6 +40,9 @@ enum Command {
         /// Rule code (EF016) or name (deployment-min-healthy).
         rule: String,
     },
+    /// Monthly cost per environment, line by line; `--compare egress` weighs
+    /// the egress designs, `--diff OLD NEW` gives a Markdown table of changes.
+    Cost(cost::CostArgs),
 }
 
 #[derive(Args)]
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Reach(a) => check::reach(a),
         Command::Rules => check::rules(),
         Command::Explain { rule } => check::explain(&rule),
+        Command::Cost(a) => cost::run(a),
     };
     match result {
         Ok(code) => code,

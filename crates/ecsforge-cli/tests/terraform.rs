@@ -354,6 +354,20 @@ impl Terraform {
                     diffs.join("\n")
                 ));
             }
+            // `ecsforge cost` gives the plan the same bill, line by line, as the manifest.
+            let prices = ecsforge_cost::Prices::bundled();
+            let usage = ecsforge_cost::Usage::default();
+            let bill = |m: &InfraModel| -> Result<String, String> {
+                let e = ecsforge_cost::estimate(m, &root.label, &prices, &usage).map_err(|e| e.to_string())?;
+                Ok(e.lines.iter().map(|l| format!("{} {} {:?}\n", l.resource, l.component, l.monthly)).collect())
+            };
+            let (from_plan, from_manifest) = (bill(&ingested)?, bill(expected)?);
+            if from_plan != from_manifest {
+                return Err(format!(
+                    "=== {}: cost of the plan differs from cost of the manifest ===\n--- plan ---\n{from_plan}--- manifest ---\n{from_manifest}",
+                    root.label
+                ));
+            }
         }
         t.total = started.elapsed();
         Ok(t)

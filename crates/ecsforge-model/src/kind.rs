@@ -90,6 +90,12 @@ kinds! {
     S3BucketOwnershipControls => "aws_s3_bucket_ownership_controls", tags: false;
     S3BucketLifecycle => "aws_s3_bucket_lifecycle_configuration", tags: false;
     MetricAlarm => "aws_cloudwatch_metric_alarm", tags: true;
+    /// An EC2 instance (the Windows SMB file server).
+    Instance => "aws_instance", tags: true;
+    LaunchTemplate => "aws_launch_template", tags: true;
+    IamInstanceProfile => "aws_iam_instance_profile", tags: true;
+    SecretsManagerSecret => "aws_secretsmanager_secret", tags: true;
+    SecretsManagerSecretVersion => "aws_secretsmanager_secret_version", tags: false;
 }
 
 #[cfg(test)]

@@ -101,6 +101,8 @@ pub enum Concern {
     /// Everything belonging to one service, by service name.
     Service(String),
     Other,
+    /// The Windows SMB file server (`file_server:`).
+    FileServer,
 }
 
 impl Concern {
@@ -114,6 +116,7 @@ impl Concern {
             Concern::Alb => "alb".into(),
             Concern::Service(s) => format!("service_{}", s.replace('-', "_")),
             Concern::Other => "other".into(),
+            Concern::FileServer => "file_server".into(),
         }
     }
 }
@@ -358,13 +361,8 @@ mod variable_tests {
     #[test]
     fn variables_must_be_declared_and_are_not_resources() {
         let mut m = InfraModel::default();
-        let secret = Resource::new(
-            Kind::Other("aws_secretsmanager_secret_version".into()),
-            "v",
-            Concern::Other,
-            Provenance::default(),
-        )
-        .with("secret_string", Value::json(Value::map([("password", Value::Ref(Reference::variable("pw")))])));
+        let secret = Resource::new(Kind::SecretsManagerSecretVersion, "v", Concern::Other, Provenance::default())
+            .with("secret_string", Value::json(Value::map([("password", Value::Ref(Reference::variable("pw")))])));
         assert_eq!(secret.references(), Vec::<&Address>::new());
         assert_eq!(secret.variables(), ["pw"]);
         m.insert(secret).unwrap();

@@ -11,12 +11,14 @@ use ecsforge_model::{Address, Backend, Concern, InfraModel, Kind, ModelError, Ou
 
 mod alb;
 mod cluster;
+mod fileserver;
 mod names;
 mod network;
 mod policy;
 mod security;
 mod service;
 
+pub use fileserver::{PASSWORD_VARIABLE as FILE_SERVER_PASSWORD_VARIABLE, secret_name as file_server_secret_name};
 pub use names::{aws_name, tf_ident};
 
 /// Synth failures. Validation already ran, so these point at ecsforge bugs or
@@ -53,6 +55,7 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
         service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
     let service_sgs = service::build_all(&mut cx, &shared);
     network::endpoints(&mut cx, &net, &endpoints_sg, &service_sgs);
+    fileserver::build(&mut cx, &net, &endpoints_sg, &service_sgs);
     for s in &m.suppressions {
         let provenance = cx.prov(&s.loc);
         cx.model.suppressions.push(ecsforge_model::Suppression {

@@ -54,7 +54,7 @@ pub(crate) fn build(cx: &mut Cx) -> Keys {
     Keys { logs, ecr }
 }
 
-fn key(cx: &mut Cx, purpose: &str, description: &str, key_policy: Value) -> Address {
+pub(crate) fn key(cx: &mut Cx, purpose: &str, description: &str, key_policy: Value) -> Address {
     let p = cx.env_prov();
     let name = format!("{}-{purpose}", cx.prefix);
     let k = cx

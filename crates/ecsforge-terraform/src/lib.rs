@@ -352,13 +352,7 @@ mod variable_tests {
                 provenance: Provenance::default(),
             },
         );
-        let v = Resource::new(
-            Kind::Other("aws_secretsmanager_secret_version".into()),
-            "v",
-            Concern::Security,
-            Provenance::default(),
-        )
-        .with(
+        let v = Resource::new(Kind::SecretsManagerSecretVersion, "v", Concern::Security, Provenance::default()).with(
             "secret_string",
             Value::json(Value::map([
                 ("password", Value::Ref(Reference::variable("pw"))),

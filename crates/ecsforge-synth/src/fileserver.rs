@@ -53,9 +53,12 @@ pub(crate) fn build(cx: &mut Cx, net: &Net, endpoints_sg: &Address, service_sgs:
     password_variable(cx, &p);
 
     // --- Security group and rules ---------------------------------------------
+    // Service SGs are named `<prefix>-<service>`; the underscore, which service
+    // names cannot contain, keeps a service called `file-server` from clashing.
+    let sg_name = format!("{prefix}-file_server");
     let sg = cx
         .res(Kind::SecurityGroup, "file_server", c.clone(), p.clone())
-        .with("name", name.as_str())
+        .with("name", sg_name.as_str())
         .with("description", "Windows SMB file server: SMB from the services that mount it")
         .with("vpc_id", r(&net.vpc, "id"));
     let sg = cx.add(sg, Some(&name));
@@ -91,8 +94,8 @@ pub(crate) fn build(cx: &mut Cx, net: &Net, endpoints_sg: &Address, service_sgs:
             );
         }
     }
-    // Egress: each rule once, as a standalone rule (doc 000's inline-plus-
-    // standalone conflict cannot arise).
+    // Egress: HTTPS only, each rule once and standalone (doc 000's
+    // inline-plus-standalone conflict cannot arise).
     rule(
         cx,
         Kind::SecurityGroupEgressRule,
@@ -131,21 +134,9 @@ pub(crate) fn build(cx: &mut Cx, net: &Net, endpoints_sg: &Address, service_sgs:
             "HTTPS to the internet through NAT (Windows Update)".into(),
         );
     }
-    let vpc_cidr = cx.env.vpc_cidr.value.to_string();
-    for proto in ["udp", "tcp"] {
-        rule(
-            cx,
-            Kind::SecurityGroupEgressRule,
-            &c,
-            &p,
-            &sg,
-            &format!("file_server_dns_{proto}"),
-            (53, 53),
-            proto,
-            Peer::Cidr(vpc_cidr.clone()),
-            format!("DNS ({proto}) to the VPC resolver"),
-        );
-    }
+    // No port-53 rules: security groups do not filter queries to the VPC
+    // resolver (docs/manifest.md, "No DNS egress rules"); doc 000's DNS rules,
+    // inline and standalone, are the conflict it describes.
     rule(
         cx,
         Kind::SecurityGroupIngressRule,

@@ -290,6 +290,10 @@ proptest! {
             prop_assert!(findings.is_empty(), "{} findings on a synthesized platform: {:#?}", m.environment, findings);
             // Issue 7: every dependency of every service is reachable.
             let blocked: Vec<_> = ecsforge_reach::analyze(m).into_iter().filter(|v| v.status != ecsforge_reach::Status::Pass).collect();
+            // Each service that mounts the file server depends on it over SMB (and reaches it).
+            let mounting = if spec.file_server.is_some() { spec.services.iter().filter(|s| s.mounts).count() } else { 0 };
+            let smb = ecsforge_reach::analyze(m).into_iter().filter(|v| matches!(v.dependency, ecsforge_reach::Dependency::FileServer(_))).count();
+            prop_assert_eq!(smb, mounting, "{}: file server dependencies", m.environment);
             prop_assert!(blocked.is_empty(), "{}: unreachable dependencies: {:#?}", m.environment, blocked);
         }
         let refs: Vec<&InfraModel> = a.iter().collect();

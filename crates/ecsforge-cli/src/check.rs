@@ -90,12 +90,12 @@ pub fn reach(a: ReachArgs) -> Result<ExitCode> {
             a.service.as_deref().is_none_or(|s| v.service.as_str() == s || v.service.name() == s.replace('-', "_"))
         }));
     }
-    if let Some(s) = &a.service {
-        if verdicts.is_empty() {
-            bail!(
-                "no ECS service `{s}` in the input; hint: use the service name or its address, e.g. aws_ecs_service.orders_api"
-            );
-        }
+    if let Some(s) = &a.service
+        && verdicts.is_empty()
+    {
+        bail!(
+            "no ECS service `{s}` in the input; hint: use the service name or its address, e.g. aws_ecs_service.orders_api"
+        );
     }
     let now = chrono::Utc::now();
     let id = format!("ecsforge-reach-{}", now.format("%Y%m%dT%H%M%SZ"));

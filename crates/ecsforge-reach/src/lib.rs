@@ -274,10 +274,10 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.extend(ports.into_iter().map(Dependency::Kafka));
         }
         deps.extend(peers(&ix, &task).into_iter().map(|(a, p)| Dependency::Peer(a, p)));
-        if let Some(lb) = block(svc, "load_balancer") {
-            if let Some(port) = lb.get("container_port").and_then(as_int) {
-                deps.push(Dependency::AlbInbound(port));
-            }
+        if let Some(lb) = block(svc, "load_balancer")
+            && let Some(port) = lb.get("container_port").and_then(as_int)
+        {
+            deps.push(Dependency::AlbInbound(port));
         }
         deps.extend(file_servers(&ix, &task).into_iter().map(Dependency::FileServer));
         for d in deps {
@@ -722,8 +722,8 @@ fn groups_of(m: &InfraModel, svc: &Resource) -> Vec<Address> {
         .unwrap_or(&[])
         .iter()
         .filter_map(ref_address)
-        .cloned()
         .filter(|a| m.get(a).is_some())
+        .cloned()
         .collect()
 }
 

@@ -190,12 +190,11 @@ fn with_nat_a_missing_s3_association_still_reaches_s3() {
 fn removing_one_iam_action_fails_iam_only() {
     let mut m = example("ecr-private", Env::Develop);
     let p = res(&mut m, "aws_iam_role_policy", "file_processor_execution");
-    if let Some(Value::Json(doc)) = p.attrs.get_mut("policy") {
-        if let Value::Map(d) = doc.as_mut() {
-            if let Some(Value::List(st)) = d.get_mut("Statement") {
-                st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrAuth"));
-            }
-        }
+    if let Some(Value::Json(doc)) = p.attrs.get_mut("policy")
+        && let Value::Map(d) = doc.as_mut()
+        && let Some(Value::List(st)) = d.get_mut("Statement")
+    {
+        st.retain(|s| s.get("Sid").and_then(Value::as_str) != Some("EcrAuth"));
     }
     check(&m, SVC, &[(Dependency::IamPermissions, Status::Fail)]);
 }

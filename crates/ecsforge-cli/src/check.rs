@@ -193,6 +193,7 @@ fn read_inputs(a: &CheckArgs, sources: &mut Sources) -> Result<Vec<Input>> {
         sources.insert(name.clone(), text.clone());
         if is_manifest(path, &text) {
             let m = load(path)?;
+            crate::check_file_server_password(&m, false)?;
             let envs: Vec<Env> = match &a.env {
                 Some(e) => vec![Env::parse(e).filter(|e| m.environments.contains_key(e)).with_context(|| {
                     format!("environment `{e}` is not declared in {name}; hint: declared environments are listed under `environments`")

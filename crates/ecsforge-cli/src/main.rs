@@ -121,8 +121,38 @@ pub(crate) fn load(path: &Path) -> Result<Manifest> {
     })
 }
 
+/// Doc 000's Windows Server 2022 password check, run before synth when the
+/// manifest declares a `file_server`. The password is read from the variable
+/// `file_server.admin_password_env` names; it is never printed or written.
+/// With `required`, a missing variable is an error (synth); otherwise the
+/// check runs only when the variable is set (validate, check).
+pub(crate) fn check_file_server_password(m: &Manifest, required: bool) -> Result<()> {
+    let Some(fs) = &m.file_server else { return Ok(()) };
+    let var = fs.admin_password_env.as_str();
+    let tf_var = format!("TF_VAR_{}", ecsforge_synth::FILE_SERVER_PASSWORD_VARIABLE);
+    match std::env::var(var) {
+        Ok(password) => ecsforge_manifest::password::check_windows_password(&password).map_err(|e| {
+            anyhow::anyhow!(
+                "{var}: {e}; hint: choose a password of at least 8 characters with 3 of: uppercase, lowercase, \
+                 digits, special characters"
+            )
+        }),
+        Err(std::env::VarError::NotPresent) if !required => Ok(()),
+        Err(std::env::VarError::NotPresent) => bail!(
+            "the manifest declares a file_server, but the environment variable {var} is not set; hint: export \
+             {var} with the SMB account's password so ecsforge can check it against the Windows Server 2022 \
+             rules (it is never written to the generated files), and give the same value to terraform as \
+             {tf_var}"
+        ),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            bail!("the environment variable {var} is not valid UTF-8; hint: use a password of printable characters")
+        }
+    }
+}
+
 fn validate(a: ManifestArg) -> Result<ExitCode> {
     let m = load(&a.manifest)?;
+    check_file_server_password(&m, false)?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -148,6 +178,7 @@ fn synth(a: SynthArgs) -> Result<ExitCode> {
         },
         None => m.environments.keys().copied().collect(),
     };
+    check_file_server_password(&m, true)?;
     // Everything is generated in memory first: an error leaves the output untouched.
     let mut roots = Vec::new();
     for env in envs {

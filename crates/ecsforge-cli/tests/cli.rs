@@ -33,6 +33,10 @@ fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// The variable examples/ecr-private's `file_server` reads its password from.
+const PASSWORD_ENV: &str = "ECSFORGE_FILE_SERVER_PASSWORD";
+const GOOD_PASSWORD: &str = "Zq7-Kettle-Lamp";
+
 const BROKEN: &str = "project: shop\nregion: us-east-1\naccount_id: \"123456789012\"\ntags: {Owner: o, CostCenter: c, Compliance: x}\n\
 state: {bucket: b-state, lock_table: locks}\nnetwork: {availability_zones: [us-east-1a, us-east-1b]}\nenvironments: {develop: {}}\n\
 services:\n  - name: api\n    runtime: ruby\n    type: internal\n    port: 8080\n";
@@ -42,6 +46,7 @@ fn synth_writes_each_environment_and_is_idempotent() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     ecsforge()
+        .env(PASSWORD_ENV, GOOD_PASSWORD)
         .args(["synth", "examples/ecr-private/ecsforge.yaml", "--all", "-o"])
         .arg(&out)
         .assert()
@@ -59,6 +64,7 @@ fn synth_writes_each_environment_and_is_idempotent() {
     .unwrap();
     fs::write(out.join("develop/zz_my_override.tf.json"), "{}").unwrap();
     ecsforge()
+        .env(PASSWORD_ENV, GOOD_PASSWORD)
         .args(["synth", "examples/ecr-private/ecsforge.yaml", "--env", "develop", "-o"])
         .arg(&out)
         .assert()
@@ -87,7 +93,12 @@ fn invalid_manifest_exits_2_names_the_location_and_writes_nothing() {
 fn invalid_manifest_leaves_existing_output_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    ecsforge().args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"]).arg(&out).assert().success();
+    ecsforge()
+        .env(PASSWORD_ENV, GOOD_PASSWORD)
+        .args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
     let before = snapshot_dir(&out);
     let manifest = tmp.path().join("broken.yaml");
     fs::write(&manifest, BROKEN).unwrap();
@@ -163,6 +174,76 @@ fn synth_writes_ci_files_and_removes_stale_ones() {
     assert_eq!(snapshot_dir(&out), first, "re-running synth gives identical bytes");
 
     // A manifest without `ci:` writes no CI files and removes the generated ones.
-    ecsforge().args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"]).arg(&out).assert().success();
+    ecsforge()
+        .env(PASSWORD_ENV, GOOD_PASSWORD)
+        .args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
     assert!(!out.join("ci/cart-api/buildspec.yml").exists());
+}
+
+/// Doc 000's Windows Server 2022 rules are checked before synth; the password
+/// never appears in a message or a generated file.
+#[test]
+fn synth_checks_the_file_server_password_and_never_writes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let synth = || {
+        let mut c = ecsforge();
+        c.env_remove(PASSWORD_ENV).args(["synth", "examples/ecr-private/ecsforge.yaml", "-o"]).arg(&out);
+        c
+    };
+    // Missing: exit 2, naming the variable and the Terraform variable.
+    synth().assert().code(2).stderr(
+        predicate::str::contains("ECSFORGE_FILE_SERVER_PASSWORD is not set")
+            .and(predicate::str::contains("hint:"))
+            .and(predicate::str::contains("TF_VAR_file_server_admin_password")),
+    );
+    // Each missed rule is named; the password itself is not printed.
+    for (weak, rules) in [
+        ("qqqqqqqqqqqq", vec!["at least 3 of the 4 classes", "lacks an uppercase letter"]),
+        ("Qq7", vec!["at least 8 characters"]),
+        ("qzq", vec!["at least 8 characters", "has 1 of 4"]),
+    ] {
+        let assert = synth().env(PASSWORD_ENV, weak).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        for rule in rules {
+            assert!(stderr.contains(rule), "`{rule}` not in: {stderr}");
+        }
+        assert!(stderr.contains("ECSFORGE_FILE_SERVER_PASSWORD"), "{stderr}");
+        assert!(!stderr.contains(weak) && !String::from_utf8_lossy(&assert.get_output().stdout).contains(weak));
+    }
+    assert!(!out.exists(), "a rejected password writes nothing");
+    // Valid: synth succeeds and no generated file holds the password.
+    synth().env(PASSWORD_ENV, GOOD_PASSWORD).assert().success();
+    let files = snapshot_dir(&out);
+    assert!(files.iter().any(|(p, _)| p.ends_with("develop/file_server.tf.json")));
+    assert!(files.iter().any(|(p, _)| p.ends_with("prod/variables.tf.json")));
+    for (p, bytes) in &files {
+        assert!(!String::from_utf8_lossy(bytes).contains(GOOD_PASSWORD), "{} holds the password", p.display());
+    }
+}
+
+/// `validate` and `check` check the password only when the variable is set.
+#[test]
+fn validate_and_check_check_the_password_when_it_is_set() {
+    ecsforge().env_remove(PASSWORD_ENV).args(["validate", "examples/ecr-private/ecsforge.yaml"]).assert().success();
+    ecsforge()
+        .env(PASSWORD_ENV, "qqqqqqqqqqqq")
+        .args(["validate", "examples/ecr-private/ecsforge.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Windows Server 2022").and(predicate::str::contains("qqqq").not()));
+    ecsforge()
+        .env(PASSWORD_ENV, "qqqqqqqqqqqq")
+        .args(["check", "examples/ecr-private/ecsforge.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("3 of the 4 classes"));
+    ecsforge()
+        .env(PASSWORD_ENV, GOOD_PASSWORD)
+        .args(["check", "examples/ecr-private/ecsforge.yaml"])
+        .assert()
+        .success();
 }

@@ -42,6 +42,11 @@ const SKIP_VAR: &str = "ECSFORGE_SKIP_TERRAFORM";
 const PLUGIN_MIRROR: &str = "/opt/tf-plugins";
 const MIN_TERRAFORM: (u32, u32) = (1, 11);
 
+/// The SMB password examples with a `file_server` are synthesized and planned with:
+/// `ecsforge synth` checks it (ECSFORGE_FILE_SERVER_PASSWORD), terraform takes it as
+/// TF_VAR_file_server_admin_password. It must never appear in generated files.
+const FILE_SERVER_PASSWORD: &str = "Plan-Only-Passw0rd!";
+
 const BACKEND_OVERRIDE: &str = r#"{"terraform":{"backend":{"local":{}}}}"#;
 const PROVIDER_OVERRIDE: &str = r#"{"provider":{"aws":{"access_key":"test","secret_key":"test","skip_credentials_validation":true,"skip_requesting_account_id":true,"skip_metadata_api_check":true}}}"#;
 
@@ -151,6 +156,7 @@ fn setup() -> Result<Terraform, String> {
         ("TF_INPUT", "0".into()),
         ("CHECKPOINT_DISABLE", "1".into()),
         ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("TF_VAR_file_server_admin_password", FILE_SERVER_PASSWORD.into()),
     ];
 
     // An explicitly configured CLI config wins. A variable naming a file that does not
@@ -532,6 +538,9 @@ fn compare_value(ty: &str, s: &Value, p: &Value, path: String, out: &mut Vec<Dif
         (Value::Ref(a), Value::Ref(b)) if a == b => {}
         (Value::Template(a), Value::Template(b)) if a == b => {}
         (Value::Ref(_) | Value::Template(_), p) if is_known(p) && !matches!(p, Value::Null) => {}
+        // A value built from an input variable (the file server password): the plan
+        // holds the value given at plan time, which is not compared (nor printed).
+        (s, p) if s.uses_variables() && is_known(p) && !matches!(p, Value::Null) => {}
         (Value::List(a), Value::List(b))
             if a.len() == b.len() && UNORDERED_SETS.contains(&(ty, without_indexes(&path).as_str())) =>
         {
@@ -652,6 +661,7 @@ fn every_example_plans_with_terraform() {
         let output = Command::cargo_bin("ecsforge")
             .expect("the ecsforge binary")
             .current_dir(&repo)
+            .env(ecsforge_manifest::FileServer::DEFAULT_PASSWORD_ENV, FILE_SERVER_PASSWORD)
             .arg("synth")
             .arg(manifest)
             .arg("--all")
@@ -676,6 +686,16 @@ fn every_example_plans_with_terraform() {
             dest.display()
         );
         note(format!("synth {name}: {} environment(s) in {:.2}s", envs.len(), t0.elapsed().as_secs_f64()));
+        for (env, dir) in &envs {
+            for f in fs::read_dir(dir).expect("read root").map(|e| e.expect("entry").path()) {
+                let text = fs::read_to_string(&f).unwrap_or_default();
+                assert!(
+                    !text.contains(FILE_SERVER_PASSWORD),
+                    "{name}/{env}: {} holds the file server password",
+                    f.display()
+                );
+            }
+        }
         let text = fs::read_to_string(manifest).expect("read manifest");
         let m = ecsforge_manifest::load(&manifest.display().to_string(), &text).expect("the example loads");
         for (env, dir) in envs {

@@ -518,10 +518,25 @@ impl<'a> Cx<'a> {
 
     fn ec2(&mut self) {
         for r in self.of("aws_instance") {
-            let itype = r.get("instance_type").and_then(Value::as_str);
-            let win = windows(r, "ami");
-            self.instance_line(r, Some(1.0), itype, win, "");
+            // An instance launched from a template takes what it does not set from the template.
+            let lt = first_block(r, "launch_template")
+                .and_then(|b| b.get("id").or_else(|| b.get("name")))
+                .and_then(Value::as_ref)
+                .and_then(|t| self.m.get(&t.address));
+            let itype = r
+                .get("instance_type")
+                .and_then(Value::as_str)
+                .or_else(|| lt.and_then(|lt| lt.get("instance_type")).and_then(Value::as_str));
+            let win = windows(r, "ami").or_else(|| lt.and_then(|lt| windows(lt, "image_id")));
+            let via = lt.map(|lt| format!("from {}", lt.address)).unwrap_or_default();
+            self.instance_line(r, Some(1.0), itype, win, &via);
             let root = first_block(r, "root_block_device");
+            let template_root = lt
+                .and_then(|lt| lt.get("block_device_mappings"))
+                .and_then(|b| b.as_list().first())
+                .and_then(|b| b.get("ebs"))
+                .and_then(|e| e.as_list().first());
+            let root = root.or(template_root);
             self.volume_line(
                 r,
                 "root volume",

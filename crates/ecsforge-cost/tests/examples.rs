@@ -113,3 +113,26 @@ fn transforming_a_model_prices_like_synthesizing_the_design() {
         }
     }
 }
+
+/// Doc 000's Windows file server is launched from a launch template: its
+/// instance hours are priced from the template's type and Windows image, and
+/// its root volume from the template's block device.
+#[test]
+fn ecr_private_file_server_is_priced_from_its_launch_template() {
+    let m = manifest("ecr-private");
+    let model = ecsforge_synth::synth(&m, Env::Develop).unwrap();
+    let e = estimate(&model, "develop", &Prices::bundled(), &Usage::default()).unwrap();
+    let line = |component: &str| {
+        e.lines
+            .iter()
+            .find(|l| l.resource == "aws_instance.file_server" && l.component.starts_with(component))
+            .unwrap_or_else(|| panic!("no {component} line: {:#?}", e.lines))
+    };
+    let hours = line("instance hours");
+    assert_eq!(hours.component, "instance hours (t3.micro, Windows)");
+    // eu-central-1: $0.0212/h.
+    assert_eq!(hours.monthly.map(render::money).as_deref(), Some("$15.48"));
+    let root = line("root volume");
+    assert_eq!(root.monthly.map(render::money).as_deref(), Some("$2.86"), "30 GB gp3 at eu-central-1's $0.0952");
+    assert_eq!(e.unknown, 0, "{:#?}", e.lines.iter().filter(|l| l.monthly.is_none()).collect::<Vec<_>>());
+}

@@ -109,7 +109,7 @@ fn windows_security_group_keeps_inline_and_standalone_rules() {
 fn windows_instance_user_data_and_ami() {
     let m = load("windows-sg-000.yaml");
     let i = m.get(&Address::new("aws_instance", "WindowsInstance")).unwrap();
-    assert_eq!(i.kind, Kind::Other("aws_instance".into()));
+    assert_eq!(i.kind, Kind::Instance);
     // An SSM parameter type: known at deploy time only.
     assert_eq!(i.get("ami"), Some(&Value::Unknown));
     assert_eq!(render(i.get("vpc_security_group_ids").unwrap()), "[${aws_security_group.WindowsEC2SecurityGroup.id}]");

@@ -7,6 +7,7 @@ mod diag;
 /// The Fargate task-size table (shared with the rules through the model crate).
 pub use ecsforge_model::fargate;
 mod load;
+pub mod password;
 pub mod schema;
 mod yaml;
 

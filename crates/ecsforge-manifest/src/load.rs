@@ -293,7 +293,7 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 13] = [
+    const TOP: [&str; 14] = [
         "project",
         "region",
         "account_id",
@@ -307,6 +307,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "suppress",
         "monitoring",
         "ci",
+        "file_server",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -350,12 +351,19 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     let declared = services_node.map(declared_names).unwrap_or_default();
     // A `kafka` section with errors of its own still counts as present.
     let have_kafka = f.opt("kafka").is_some();
-    let services = services_node.map(|n| services(cx, n, have_kafka, &declared)).unwrap_or_default();
+    // `file_server:` with no value declares a file server with every default.
+    let file_server_node = f.entries.get("file_server").map(|(_, v)| *v);
+    let have_file_server = file_server_node.is_some();
+    let services = services_node.map(|n| services(cx, n, have_kafka, have_file_server, &declared)).unwrap_or_default();
     let ci = f.opt("ci").and_then(|n| ci(cx, n, &declared, valid_region_of(&region), valid_account_of(&account_id)));
     // Only a valid region and account are compared against (no follow-on errors).
     let valid_region = region.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r));
     let valid_account = account_id.as_ref().map(|a| a.value.as_str()).filter(|a| is_account_id(a));
     let net = f.req(cx, "network").and_then(|n| network(cx, n, valid_region));
+    let file_server = match (file_server_node, &net) {
+        (Some(n), Some(net)) => file_server(cx, n, &net.0.availability_zones),
+        _ => None,
+    };
     let environments = match (f.req(cx, "environments"), &net) {
         (Some(n), Some(net)) => {
             let ecx = EnvContext {
@@ -390,6 +398,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         suppressions,
         monitoring,
         ci,
+        file_server,
     })
 }
 
@@ -1082,7 +1091,13 @@ fn declared_names(node: &Node) -> BTreeSet<String> {
         .collect()
 }
 
-fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<String>) -> Vec<Service> {
+fn services(
+    cx: &mut Cx,
+    node: &Node,
+    have_kafka: bool,
+    have_file_server: bool,
+    declared: &BTreeSet<String>,
+) -> Vec<Service> {
     let items = cx.seq(node);
     if items.is_empty() && matches!(node.data, Data::Seq(_)) {
         cx.err("no services are declared", &node.loc, "empty list").help = Some("add at least one service".into());
@@ -1090,7 +1105,7 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Stri
     let mut out: Vec<Service> = Vec::new();
     let mut routes = Routes::default();
     for item in items {
-        if let Some(s) = service(cx, item, have_kafka, declared) {
+        if let Some(s) = service(cx, item, have_kafka, have_file_server, declared) {
             if let Some(prev) = out.iter().find(|p| p.name.value == s.name.value) {
                 let line = prev.name.loc.line;
                 cx.err(format!("service name `{}` is used twice", s.name.value), &s.name.loc, "duplicate name").help =
@@ -1105,8 +1120,14 @@ fn services(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Stri
     out
 }
 
-fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<String>) -> Option<Service> {
-    const KEYS: [&str; 19] = [
+fn service(
+    cx: &mut Cx,
+    node: &Node,
+    have_kafka: bool,
+    have_file_server: bool,
+    declared: &BTreeSet<String>,
+) -> Option<Service> {
+    const KEYS: [&str; 20] = [
         "name",
         "runtime",
         "type",
@@ -1126,6 +1147,7 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         "image_tag",
         "service_type",
         "deployment",
+        "mounts_file_server",
     ];
     let f = cx.fields(node, "service", &KEYS)?;
     let name = f.req(cx, "name").and_then(|n| cx.string(n));
@@ -1369,6 +1391,16 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         (Some(_), None) => None,
         (None, _) => Some(Deployment::default()),
     };
+    let mounts_file_server = f.opt("mounts_file_server").map(|n| cx.boolean(n)).unwrap_or(Some(false));
+    if mounts_file_server == Some(true) && !have_file_server {
+        cx.err(
+            "`mounts_file_server` is true but the manifest declares no `file_server`",
+            &f.opt("mounts_file_server").expect("set").loc,
+            "no file server to mount",
+        )
+        .help =
+            Some("add a top-level `file_server:` section (docs/manifest.md), or remove `mounts_file_server`".into());
+    }
 
     Some(Service {
         name: name?,
@@ -1390,6 +1422,129 @@ fn service(cx: &mut Cx, node: &Node, have_kafka: bool, declared: &BTreeSet<Strin
         image_tag: image_tag.value,
         loc: node.loc.clone(),
         deployment: deployment?,
+        mounts_file_server: mounts_file_server?,
+    })
+}
+
+/// `file_server:`: the Windows SMB file server of doc 000. The password is
+/// not part of the manifest; only the name of the variable that holds it.
+fn file_server(cx: &mut Cx, node: &Node, azs: &Spanned<Vec<String>>) -> Option<FileServer> {
+    const KEYS: [&str; 6] =
+        ["instance_type", "volume_size_gb", "share_name", "smb_user", "admin_password_env", "availability_zone"];
+    let empty;
+    let node = if matches!(node.data, Data::Null) {
+        empty = Node { raw: None, loc: node.loc.clone(), data: Data::Map(Vec::new()) };
+        &empty
+    } else {
+        node
+    };
+    let f = cx.fields(node, "the `file_server` section", &KEYS)?;
+    // A password written into the manifest gets a hint that says where it belongs.
+    if let Data::Map(entries) = &node.data {
+        for (k, _) in entries {
+            if matches!(&k.data, Data::Str(key) if key.to_lowercase().contains("password") && !KEYS.contains(&key.as_str()))
+                && let Some(d) = cx.diags.iter_mut().rev().find(|d| d.loc == k.loc)
+            {
+                d.help = Some(
+                    "passwords never go into the manifest; export the password in the variable that \
+                     `admin_password_env` names (default ECSFORGE_FILE_SERVER_PASSWORD)"
+                        .into(),
+                );
+            }
+        }
+    }
+    let default = |v: &str| Spanned::new(v.to_string(), Loc::default());
+    let instance_type = f.opt("instance_type").map(|n| cx.string(n)).unwrap_or_else(|| Some(default("t3.micro")));
+    if let Some(t) = &instance_type {
+        let ok = t.split_once('.').is_some_and(|(family, size)| {
+            !family.is_empty()
+                && !size.is_empty()
+                && family.as_bytes()[0].is_ascii_lowercase()
+                && family.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                && size.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        cx.check_pattern(t, ok, "EC2 instance type", "write an instance type such as t3.micro or m6i.large");
+    }
+    let volume_size_gb = match f.opt("volume_size_gb") {
+        Some(n) => match cx.uint(n, 1, 16_384) {
+            Some(v) if v < u64::from(FileServer::MIN_VOLUME_GB) => {
+                cx.err(
+                    format!(
+                        "volume_size_gb {v} is smaller than the Windows Server 2022 image's {} GiB root snapshot",
+                        FileServer::MIN_VOLUME_GB
+                    ),
+                    &n.loc,
+                    "too small",
+                )
+                .help = Some(format!(
+                    "EC2 refuses a root volume smaller than the image's snapshot; use at least {}",
+                    FileServer::MIN_VOLUME_GB
+                ));
+                None
+            }
+            v => v.map(|v| v as u32),
+        },
+        None => Some(FileServer::MIN_VOLUME_GB),
+    };
+    // Both names end up in the boot script, so they are restricted to
+    // characters that need no quoting in PowerShell.
+    let share_name = f.opt("share_name").map(|n| cx.string(n)).unwrap_or_else(|| Some(default("share")));
+    if let Some(s) = &share_name {
+        let ok = (1..=80).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+        cx.check_pattern(s, ok, "SMB share name", "1-80 letters, digits, `-` and `_`");
+    }
+    let smb_user = f.opt("smb_user").map(|n| cx.string(n)).unwrap_or_else(|| Some(default("smbuser")));
+    if let Some(u) = &smb_user {
+        let ok = (1..=20).contains(&u.len())
+            && u.as_bytes()[0].is_ascii_alphabetic()
+            && u.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+        if cx.check_pattern(u, ok, "Windows user name", "1-20 letters, digits, `-` and `_`, starting with a letter")
+            && ["administrator", "guest", "defaultaccount", "wdagutilityaccount"].contains(&u.to_lowercase().as_str())
+        {
+            cx.err(format!("`{}` is a built-in Windows account", u.value), &u.loc, "built-in account").help =
+                Some("the boot script creates this user; pick a new name such as smbuser".into());
+        }
+    }
+    let password_env = f
+        .opt("admin_password_env")
+        .map(|n| cx.string(n))
+        .unwrap_or_else(|| Some(default(FileServer::DEFAULT_PASSWORD_ENV)));
+    if let Some(e) = &password_env {
+        cx.check_pattern(
+            e,
+            is_env_var_name(e),
+            "environment variable name",
+            "use upper-case letters, digits and underscores, e.g. ECSFORGE_FILE_SERVER_PASSWORD",
+        );
+    }
+    let availability_zone = match f.opt("availability_zone") {
+        Some(n) => cx.string(n).and_then(|az| {
+            if azs.contains(&az.value) {
+                Some(az.value)
+            } else {
+                let hint = match suggest(&az, azs.iter().map(String::as_str)) {
+                    Some(x) => format!("did you mean `{x}`?"),
+                    None => format!("use one of network.availability_zones: {}", azs.join(", ")),
+                };
+                cx.err(
+                    format!("file server availability zone `{}` is not in network.availability_zones", az.value),
+                    &az.loc,
+                    "unknown zone",
+                )
+                .help = Some(hint);
+                None
+            }
+        }),
+        None => azs.first().cloned(),
+    };
+    Some(FileServer {
+        instance_type: instance_type?.value,
+        volume_size_gb: volume_size_gb?,
+        share_name: share_name?.value,
+        smb_user: smb_user?.value,
+        admin_password_env: password_env?.value,
+        availability_zone: availability_zone?,
+        loc: node.loc.clone(),
     })
 }
 

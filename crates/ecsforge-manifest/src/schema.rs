@@ -209,6 +209,33 @@ pub struct Manifest {
     pub monitoring: Monitoring,
     /// The CI/CD system that builds and deploys the services (`ci:`), if any.
     pub ci: Option<Ci>,
+    /// The optional Windows SMB file server of doc 000.
+    pub file_server: Option<FileServer>,
+}
+
+/// The `file_server:` section: one Windows Server 2022 instance sharing a
+/// folder over SMB with the services that set `mounts_file_server`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileServer {
+    pub instance_type: String,
+    /// gp3 root volume size; the Windows Server 2022 AMI needs at least 30 GiB.
+    pub volume_size_gb: u32,
+    /// The SMB share name (`\\<server>\<share_name>`).
+    pub share_name: String,
+    /// The local Windows account that owns the share.
+    pub smb_user: String,
+    /// The environment variable the CLI reads the account's password from.
+    pub admin_password_env: String,
+    /// The availability zone (one of `network.availability_zones`) whose
+    /// private subnet holds the instance.
+    pub availability_zone: String,
+    /// The whole section.
+    pub loc: Loc,
+}
+
+impl FileServer {
+    pub const DEFAULT_PASSWORD_ENV: &'static str = "ECSFORGE_FILE_SERVER_PASSWORD";
+    pub const MIN_VOLUME_GB: u32 = 30;
 }
 
 /// One `suppress:` entry of the manifest.
@@ -333,6 +360,8 @@ pub struct Service {
     pub loc: Loc,
     /// How new versions are rolled out (`deployment:`).
     pub deployment: Deployment,
+    /// The service mounts the `file_server` share over SMB.
+    pub mounts_file_server: bool,
 }
 
 /// A service with one environment's overrides applied.

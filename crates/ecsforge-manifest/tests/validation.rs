@@ -269,3 +269,41 @@ fn deployment_defaults_and_canary_settings() {
     assert_eq!((d.steps.as_slice(), d.step_minutes), ([10, 20, 50, 70, 100].as_slice(), 1));
     assert_eq!(d.controller, ecsforge_manifest::Controller::Ecsforge);
 }
+
+#[test]
+fn file_server_mount_without_section() {
+    check("file_server_mount_without_section");
+}
+
+#[test]
+fn file_server_invalid() {
+    check("file_server_invalid");
+}
+
+#[test]
+fn file_server_defaults() {
+    // `file_server:` with no value declares a server with every default.
+    let text = fixture("fixtures/valid.yaml") + "file_server:\n";
+    let m = load("valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    let fs = m.file_server.expect("declared");
+    assert_eq!(fs.instance_type, "t3.micro");
+    assert_eq!(fs.volume_size_gb, 30);
+    assert_eq!(fs.share_name, "share");
+    assert_eq!(fs.smb_user, "smbuser");
+    assert_eq!(fs.admin_password_env, "ECSFORGE_FILE_SERVER_PASSWORD");
+    assert_eq!(fs.availability_zone, "us-east-1a");
+    assert!(m.services.iter().all(|s| !s.mounts_file_server));
+
+    let text = fixture("fixtures/valid.yaml")
+        .replace("    allow_from: [orders-api]\n", "    allow_from: [orders-api]\n    mounts_file_server: true\n")
+        + "file_server:\n  instance_type: m6i.large\n  volume_size_gb: 50\n  share_name: reports\n  smb_user: svc-files\n  admin_password_env: SMB_PASSWORD\n  availability_zone: us-east-1b\n";
+    let m = load("valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    let fs = m.file_server.as_ref().expect("declared");
+    assert_eq!(
+        (fs.instance_type.as_str(), fs.volume_size_gb, fs.share_name.as_str(), fs.smb_user.as_str()),
+        ("m6i.large", 50, "reports", "svc-files")
+    );
+    assert_eq!((fs.admin_password_env.as_str(), fs.availability_zone.as_str()), ("SMB_PASSWORD", "us-east-1b"));
+    assert!(m.service("pricing-engine").expect("declared").mounts_file_server);
+    assert!(!m.service("orders-api").expect("declared").mounts_file_server);
+}

@@ -105,6 +105,12 @@ kinds! {
     CodeBuildProject => "aws_codebuild_project", tags: true;
     CodestarNotificationRule => "aws_codestarnotifications_notification_rule", tags: true;
     IamOpenidConnectProvider => "aws_iam_openid_connect_provider", tags: true;
+    /// An EC2 instance (the Windows SMB file server).
+    Instance => "aws_instance", tags: true;
+    LaunchTemplate => "aws_launch_template", tags: true;
+    IamInstanceProfile => "aws_iam_instance_profile", tags: true;
+    SecretsManagerSecret => "aws_secretsmanager_secret", tags: true;
+    SecretsManagerSecretVersion => "aws_secretsmanager_secret_version", tags: false;
 }
 
 #[cfg(test)]

@@ -105,6 +105,8 @@ pub enum Concern {
     Monitoring,
     /// Environment-wide CI/CD resources (artifact bucket, notifications, OIDC).
     Ci,
+    /// The Windows SMB file server (`file_server:`).
+    FileServer,
 }
 
 impl Concern {
@@ -120,6 +122,7 @@ impl Concern {
             Concern::Other => "other".into(),
             Concern::Monitoring => "monitoring".into(),
             Concern::Ci => "ci".into(),
+            Concern::FileServer => "file_server".into(),
         }
     }
 }
@@ -179,13 +182,24 @@ impl Resource {
         Value::Ref(Reference { address: self.address.clone(), attr: attr.to_string() })
     }
 
-    /// Every reference in this resource's attributes and `depends_on`.
+    /// Every reference to another resource in this resource's attributes and
+    /// `depends_on` (uses of input variables are not resources and are left out).
     pub fn references(&self) -> Vec<&Address> {
         let mut out = Vec::new();
         for v in self.attrs.values() {
             v.collect_refs(&mut out);
         }
+        out.retain(|a| a.as_str() != value::VARIABLES);
         out.extend(self.depends_on.iter());
+        out
+    }
+
+    /// The names of the input variables this resource's attributes use.
+    pub fn variables(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for v in self.attrs.values() {
+            v.collect_variables(&mut out);
+        }
         out
     }
 }
@@ -231,6 +245,31 @@ pub struct InfraModel {
     pub outputs: BTreeMap<String, Output>,
     /// Suppressions declared in the input itself (CloudFormation `Metadata.ecsforge.suppress`).
     pub suppressions: Vec<Suppression>,
+    /// Root-module input variables, by name. Attributes use them through
+    /// [`Reference::variable`]; their values are given at plan/apply time and
+    /// never stored in the model.
+    pub variables: BTreeMap<String, Variable>,
+}
+
+/// A root-module input variable (Terraform `variable` block).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Variable {
+    /// The Terraform type constraint, e.g. `string`.
+    pub type_constraint: String,
+    pub description: String,
+    /// Terraform redacts the value in plans and output.
+    pub sensitive: bool,
+    /// Checks Terraform runs on the value given at plan/apply time.
+    pub validations: Vec<VariableValidation>,
+    pub provenance: Provenance,
+}
+
+/// One `validation` block: a Terraform boolean expression over `var.<name>`
+/// (without `${}`) and the message shown when it is false.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct VariableValidation {
+    pub condition: String,
+    pub error_message: String,
 }
 
 /// Errors raised when a model is assembled.
@@ -240,6 +279,8 @@ pub enum ModelError {
     DuplicateAddress { address: Address },
     #[error("`{from}` refers to `{to}`, which is not defined; hint: define `{to}` or drop the reference")]
     DanglingReference { from: Address, to: Address },
+    #[error("`{from}` uses `var.{name}`, which is not declared; hint: add it to the model's variables")]
+    UndeclaredVariable { from: Address, name: String },
 }
 
 impl InfraModel {
@@ -271,10 +312,16 @@ impl InfraModel {
                     errs.push(ModelError::DanglingReference { from: r.address.clone(), to: to.clone() });
                 }
             }
+            for name in r.variables() {
+                if !self.variables.contains_key(name) {
+                    errs.push(ModelError::UndeclaredVariable { from: r.address.clone(), name: name.to_string() });
+                }
+            }
         }
         for o in self.outputs.values() {
             let mut refs = Vec::new();
             o.value.collect_refs(&mut refs);
+            refs.retain(|a| a.as_str() != value::VARIABLES);
             for to in refs {
                 if !self.resources.contains_key(to) {
                     errs.push(ModelError::DanglingReference { from: Address("output".into()), to: to.clone() });
@@ -318,5 +365,38 @@ mod tests {
         assert!(m.check_references().is_ok());
         let dup = Resource::new(Kind::Vpc, "main", Concern::Network, Provenance::default());
         assert!(matches!(m.insert(dup), Err(ModelError::DuplicateAddress { .. })));
+    }
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+
+    #[test]
+    fn variables_must_be_declared_and_are_not_resources() {
+        let mut m = InfraModel::default();
+        let secret = Resource::new(Kind::SecretsManagerSecretVersion, "v", Concern::Other, Provenance::default())
+            .with("secret_string", Value::json(Value::map([("password", Value::Ref(Reference::variable("pw")))])));
+        assert_eq!(secret.references(), Vec::<&Address>::new());
+        assert_eq!(secret.variables(), ["pw"]);
+        m.insert(secret).unwrap();
+        assert_eq!(
+            m.check_references().unwrap_err(),
+            vec![ModelError::UndeclaredVariable {
+                from: Address::new("aws_secretsmanager_secret_version", "v"),
+                name: "pw".into()
+            }]
+        );
+        m.variables.insert(
+            "pw".into(),
+            Variable {
+                type_constraint: "string".into(),
+                description: "a password".into(),
+                sensitive: true,
+                validations: Vec::new(),
+                provenance: Provenance::default(),
+            },
+        );
+        assert!(m.check_references().is_ok());
     }
 }

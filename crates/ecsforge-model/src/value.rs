@@ -11,6 +11,22 @@ pub struct Reference {
     pub attr: String,
 }
 
+/// The pseudo-address of input variables: `var.<name>` is a [`Reference`]
+/// with this address and the variable's name as `attr`.
+pub const VARIABLES: &str = "var";
+
+impl Reference {
+    /// A use of the root module's input variable `name` (`var.<name>`).
+    pub fn variable(name: &str) -> Reference {
+        Reference { address: Address(VARIABLES.to_string()), attr: name.to_string() }
+    }
+
+    /// The variable's name when this is a use of an input variable.
+    pub fn variable_name(&self) -> Option<&str> {
+        (self.address.as_str() == VARIABLES).then_some(self.attr.as_str())
+    }
+}
+
 /// One piece of an interpolated string.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum Part {
@@ -99,6 +115,31 @@ impl Value {
         match self {
             Value::Ref(r) => Some(r),
             _ => None,
+        }
+    }
+
+    /// Whether any part of this value uses an input variable.
+    pub fn uses_variables(&self) -> bool {
+        let mut out = Vec::new();
+        self.collect_variables(&mut out);
+        !out.is_empty()
+    }
+
+    /// Pushes the name of every input variable this value uses.
+    pub fn collect_variables<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Value::Ref(r) => out.extend(r.variable_name()),
+            Value::Template(parts) => {
+                for p in parts {
+                    if let Part::Ref(r) = p {
+                        out.extend(r.variable_name());
+                    }
+                }
+            }
+            Value::List(l) => l.iter().for_each(|v| v.collect_variables(out)),
+            Value::Map(m) => m.values().for_each(|v| v.collect_variables(out)),
+            Value::Json(inner) => inner.collect_variables(out),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Unknown => {}
         }
     }
 

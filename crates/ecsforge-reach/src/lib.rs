@@ -50,6 +50,10 @@ pub enum Dependency {
     Peer(Address, i64),
     /// Traffic from the load balancer to the service's container port.
     AlbInbound(i64),
+    /// A Windows file server (EC2 instance) this service mounts over SMB
+    /// (port 445): its security group admits the tasks' group on 445, or the
+    /// tasks' group has 445 egress to it.
+    FileServer(Address),
 }
 
 impl Dependency {
@@ -68,6 +72,7 @@ impl Dependency {
             Dependency::Kafka(_) => "KAFKA_CONNECTIVITY",
             Dependency::Peer(..) => "PEER_CONNECTIVITY",
             Dependency::AlbInbound(_) => "ALB_INBOUND",
+            Dependency::FileServer(_) => "FILE_SERVER_SMB",
         }
     }
 
@@ -143,6 +148,8 @@ struct Index<'m> {
     services_by_group: HashMap<Address, Vec<&'m Resource>>,
     /// The listener that forwards to each target group.
     listener_of_tg: HashMap<&'m Address, &'m Resource>,
+    /// EC2 instances by their security groups (direct, or from their launch template).
+    instances_by_group: HashMap<Address, Vec<&'m Resource>>,
 }
 
 impl<'m> Index<'m> {
@@ -196,7 +203,25 @@ impl<'m> Index<'m> {
                 }
             }
         }
-        Index { m, rules, by_group, topo, endpoints, roles, nacls, admitting, services_by_group, listener_of_tg }
+        let mut instances_by_group: HashMap<Address, Vec<&Resource>> = HashMap::new();
+        for i in m.of_kind(Kind::Instance) {
+            for g in instance_groups(m, i) {
+                instances_by_group.entry(g).or_default().push(i);
+            }
+        }
+        Index {
+            m,
+            rules,
+            by_group,
+            topo,
+            endpoints,
+            roles,
+            nacls,
+            admitting,
+            services_by_group,
+            listener_of_tg,
+            instances_by_group,
+        }
     }
 
     /// Rules of the given groups.
@@ -266,6 +291,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
         {
             deps.push(Dependency::AlbInbound(port));
         }
+        deps.extend(file_servers(&ix, &task).into_iter().map(Dependency::FileServer));
         for d in deps {
             out.push(match d {
                 Dependency::Dns => dns(&task),
@@ -273,6 +299,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
                 Dependency::Kafka(port) => kafka(&ix, &task, port),
                 Dependency::Peer(ref peer, port) => peer_path(&ix, &task, peer, port),
                 Dependency::AlbInbound(port) => alb_inbound(&ix, &task, port),
+                Dependency::FileServer(ref server) => file_server_path(&ix, &task, server),
                 Dependency::S3Layers => s3(&ix, &task),
                 _ => aws_service(&ix, &task, d),
             });
@@ -806,6 +833,112 @@ fn peer_path(ix: &Index, t: &Task, peer: &Address, port: i64) -> Verdict {
         Status::Pass,
         None,
         format!("reaches {peer} on port {port} (security groups admit it both ways)"),
+        String::new(),
+    )
+}
+
+/// SMB, the port a service mounts a Windows file share on.
+const SMB: i64 = 445;
+
+/// Security groups of an EC2 instance: its own `vpc_security_group_ids`, else
+/// those of the launch template it starts from.
+fn instance_groups(m: &InfraModel, i: &Resource) -> Vec<Address> {
+    let own: Vec<Address> = blocks(i, "vpc_security_group_ids").iter().filter_map(ref_address).cloned().collect();
+    if !own.is_empty() {
+        return own;
+    }
+    let lt = block(i, "launch_template").and_then(|b| b.get("id")).and_then(|v| target(m, v));
+    lt.map(|lt| blocks(lt, "vpc_security_group_ids").iter().filter_map(ref_address).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// File servers the service mounts: instances whose groups admit the tasks'
+/// groups on SMB, or to whose groups the tasks have SMB egress.
+fn file_servers(ix: &Index, t: &Task) -> Vec<Address> {
+    let mut out = Vec::new();
+    for mine in &t.groups {
+        for rule in ix.admitting.get(mine).into_iter().flatten().map(|i| &ix.rules[*i]) {
+            if !rule.covers_tcp(SMB) {
+                continue;
+            }
+            let Some(group) = rule.resource.get("security_group_id").and_then(ref_address) else { continue };
+            out.extend(ix.instances_by_group.get(group).into_iter().flatten().map(|i| i.address.clone()));
+        }
+    }
+    for rule in ix.rules_of(&t.groups).filter(|r| r.egress && r.covers_tcp(SMB)) {
+        for g in rule.peer_groups.iter().filter_map(|p| ref_address(p)) {
+            out.extend(ix.instances_by_group.get(g).into_iter().flatten().map(|i| i.address.clone()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Mounting a file server: task egress on 445 to its group, its ingress on
+/// 445 from the tasks' group, and the network ACLs between the subnets.
+fn file_server_path(ix: &Index, t: &Task, server: &Address) -> Verdict {
+    let m = ix.m;
+    let d = Dependency::FileServer(server.clone());
+    let instance = m.get(server);
+    let theirs = instance.map(|i| instance_groups(m, i)).unwrap_or_default();
+    let g = theirs.first().map(|g| g.to_string()).unwrap_or_else(|| "the file server's security group".into());
+    let egress = ix.rules_of(&t.groups).any(|r| {
+        r.egress
+            && r.covers_tcp(SMB)
+            && (r.is_open_to_world() || r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| theirs.contains(p)))
+    });
+    if !egress {
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!(
+                "{server} admits this service on SMB port {SMB}, but the task security groups allow no egress to it"
+            ),
+            format!("add an egress rule on the task security group: tcp {SMB} to {g}"),
+        );
+    }
+    let ingress = ix.rules_of(&theirs).any(|r| {
+        !r.egress
+            && r.covers_tcp(SMB)
+            && r.peer_groups.iter().filter_map(|p| ref_address(p)).any(|p| t.groups.contains(p))
+    });
+    if !ingress {
+        let mine = t.groups.first().map(|g| g.to_string()).unwrap_or_else(|| "the task security group".into());
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!("the tasks have SMB egress to {server}, but {g} does not admit them on port {SMB}"),
+            format!("add an ingress rule on {g}: tcp {SMB} from {mine}"),
+        );
+    }
+    let subnet = instance.and_then(|i| i.get("subnet_id")).and_then(|v| target(m, v));
+    let server_net = subnet.and_then(|s| cidr_of(s).map(|c| (&s.address, c)));
+    let peer_net = server_net.map(|(_, c)| nacl::Peer::Cidr(c)).unwrap_or(nacl::Peer::Public);
+    for s in &t.subnets {
+        if let Err(why) = ix.nacls.connection(s, cidr_of(s), server_net, peer_net, SMB) {
+            return verdict(
+                t,
+                d,
+                Status::Fail,
+                None,
+                why,
+                format!(
+                    "allow tcp {SMB} from the task subnets to the file server's subnet in their network ACLs, and the ephemeral return ports"
+                ),
+            );
+        }
+    }
+    verdict(
+        t,
+        d,
+        Status::Pass,
+        None,
+        format!("mounts {server} on SMB port {SMB} (security groups admit it both ways)"),
         String::new(),
     )
 }

@@ -126,7 +126,7 @@ fn meta_for(d: &Dependency, status: Status) -> Option<&'static RuleMeta> {
         Dependency::Logs => &LOGS,
         Dependency::SecretsManager | Dependency::Ssm => &SECRETS,
         Dependency::Dns => &DNS,
-        Dependency::Peer(..) => &PEERS,
+        Dependency::Peer(..) | Dependency::FileServer(_) => &PEERS,
         Dependency::Kafka(_) => &KAFKA,
         Dependency::AlbInbound(_) => &ALB,
         // EF104 already reports missing execution-role permissions.

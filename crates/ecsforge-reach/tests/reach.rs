@@ -263,6 +263,8 @@ fn a_nacl_without_ephemeral_return_ports_breaks_every_network_path() {
             (SecretsManager, Status::Fail),
             (Ssm, Status::Fail),
             (S3Layers, Status::Fail),
+            // The ACL has no SMB rule either: the file server is cut off too.
+            (FileServer(Address::new("aws_instance", "file_server")), Status::Fail),
         ],
     );
     let v = analyze(&m).into_iter().find(|v| v.dependency == S3Layers).unwrap();
@@ -295,6 +297,9 @@ fn a_complete_nacl_passes() {
             (110, true, "allow", 1024, 65535, "10.0.0.0/8"),
             (100, false, "allow", 443, 443, "10.0.0.0/8"),
             (110, false, "allow", 1024, 65535, "0.0.0.0/0"),
+            // SMB to and from the file server's subnet (doc 000).
+            (120, true, "allow", 445, 445, "10.0.0.0/8"),
+            (120, false, "allow", 445, 445, "10.0.0.0/8"),
         ],
     );
     check(&m, SVC, &[]);
@@ -403,4 +408,42 @@ Resources:
     let m = ecsforge_ingest::ingest("outside.yaml", text).unwrap();
     assert!(analyze(&m).is_empty());
     assert!(ecsforge_reach::rules::findings(&m).is_empty());
+}
+
+/// Doc 000's SMB file server: a service with `mounts_file_server` depends on
+/// SMB 445 to the instance, and losing either half of the SG pair breaks
+/// exactly that dependency, with the fix named.
+#[test]
+fn file_server_smb_needs_both_halves_of_the_security_group_pair() {
+    let server = Dependency::FileServer(Address::new("aws_instance", "file_server"));
+    let m = example("ecr-private", Env::Develop);
+    let v = analyze(&m).into_iter().find(|v| v.dependency == server).expect("a file server dependency");
+    assert_eq!(v.status, Status::Pass, "{}", v.details);
+    assert_eq!(v.dependency.test_name(), "FILE_SERVER_SMB");
+
+    let mut m = example("ecr-private", Env::Develop);
+    m.resources.remove(&Address::new("aws_vpc_security_group_ingress_rule", "file_server_smb_from_file_processor"));
+    check(&m, SVC, &[(server.clone(), Status::Fail)]);
+    let v = analyze(&m).into_iter().find(|v| v.dependency == server).unwrap();
+    assert_eq!(
+        v.recommendation,
+        "add an ingress rule on aws_security_group.file_server: tcp 445 from aws_security_group.file_processor"
+    );
+
+    let mut m = example("ecr-private", Env::Develop);
+    m.resources.remove(&Address::new("aws_vpc_security_group_egress_rule", "file_processor_to_file_server_smb"));
+    check(&m, SVC, &[(server.clone(), Status::Fail)]);
+    let v = analyze(&m).into_iter().find(|v| v.dependency == server).unwrap();
+    assert_eq!(
+        v.recommendation,
+        "add an egress rule on the task security group: tcp 445 to aws_security_group.file_server"
+    );
+
+    // Only services that mount it depend on it; without both rules there is no dependency.
+    m.resources.remove(&Address::new("aws_vpc_security_group_ingress_rule", "file_server_smb_from_file_processor"));
+    assert!(analyze(&m).iter().all(|v| v.dependency != server));
+    for env in Env::ALL {
+        let m = example("twelve-services", env);
+        assert!(analyze(&m).iter().all(|v| !matches!(v.dependency, Dependency::FileServer(_))));
+    }
 }

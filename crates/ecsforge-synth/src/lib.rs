@@ -13,6 +13,7 @@ mod alb;
 pub mod ci;
 mod cluster;
 mod monitoring;
+mod fileserver;
 mod names;
 mod network;
 mod policy;
@@ -20,6 +21,7 @@ mod rollout;
 mod security;
 mod service;
 
+pub use fileserver::{PASSWORD_VARIABLE as FILE_SERVER_PASSWORD_VARIABLE, secret_name as file_server_secret_name};
 pub use names::{aws_name, tf_ident};
 
 /// Synth failures. Validation already ran, so these point at ecsforge bugs or
@@ -56,6 +58,7 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
         service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
     let service_sgs = service::build_all(&mut cx, &shared);
     network::endpoints(&mut cx, &net, &endpoints_sg, &service_sgs);
+    fileserver::build(&mut cx, &net, &endpoints_sg, &service_sgs);
     monitoring::build(&mut cx, &cluster, alb.as_ref());
     for s in &m.suppressions {
         let provenance = cx.prov(&s.loc);

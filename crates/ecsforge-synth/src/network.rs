@@ -228,6 +228,9 @@ pub(crate) fn interface_services(cx: &Cx) -> Vec<String> {
     for e in &cx.m.network.extra_endpoints {
         out.push(e.value.clone());
     }
+    if cx.m.file_server.is_some() {
+        out.extend(crate::fileserver::ENDPOINTS.map(String::from));
+    }
     out.sort();
     out.dedup();
     out

@@ -85,6 +85,33 @@ pub fn emit(model: &InfraModel) -> Result<Vec<File>, EmitError> {
         by_type.as_object_mut().expect("object").insert(r.address.name().to_string(), Json::Object(body));
     }
 
+    if !model.variables.is_empty() {
+        let mut variables = Map::new();
+        for (name, v) in &model.variables {
+            let mut body = Map::new();
+            body.insert("description".into(), v.description.clone().into());
+            if v.sensitive {
+                body.insert("sensitive".into(), true.into());
+            }
+            body.insert("type".into(), v.type_constraint.clone().into());
+            if !v.validations.is_empty() {
+                let blocks = v
+                    .validations
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "condition": format!("${{{}}}", c.condition),
+                            "error_message": escape_template(&c.error_message),
+                        })
+                    })
+                    .collect();
+                body.insert("validation".into(), Json::Array(blocks));
+            }
+            variables.insert(name.clone(), Json::Object(body));
+        }
+        file(&mut files, "variables").insert("variable".into(), Json::Object(variables));
+    }
+
     if !model.outputs.is_empty() {
         let mut outputs = Map::new();
         for (name, o) in &model.outputs {
@@ -160,9 +187,71 @@ fn value(v: &Value) -> Result<Json, String> {
             }
             Json::String(out)
         }
+        // A JSON document that holds an input variable (a password): Terraform
+        // encodes it, so any character of the value stays valid JSON.
+        Value::Json(inner) if inner.uses_variables() => Json::String(format!("${{jsonencode({})}}", hcl(inner)?)),
         // A JSON document attribute: render the inner value (strings already
         // escaped, references as interpolations) and encode it as one string.
         Value::Json(inner) => Json::String(serde_json::to_string(&value(inner)?).expect("JSON values serialize")),
+        Value::Unknown => return Err(String::new()),
+    })
+}
+
+fn reference_expression(r: &Reference) -> String {
+    format!("{}.{}", r.address, r.attr)
+}
+
+/// A Terraform string literal (with `"`) whose content is taken verbatim.
+fn hcl_string(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in escape_template(s).chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A model value as a Terraform expression (for `jsonencode(...)`).
+fn hcl(v: &Value) -> Result<String, String> {
+    Ok(match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => hcl_string(s),
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(hcl).collect::<Result<_, _>>()?;
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Map(m) => {
+            let parts: Vec<String> =
+                m.iter().map(|(k, x)| Ok(format!("{} = {}", hcl_string(k), hcl(x)?))).collect::<Result<_, String>>()?;
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Ref(r) => reference_expression(r),
+        Value::Template(parts) => {
+            let mut out = String::from('"');
+            for p in parts {
+                match p {
+                    Part::Lit(s) => {
+                        let quoted = hcl_string(s);
+                        out.push_str(&quoted[1..quoted.len() - 1]);
+                    }
+                    Part::Ref(r) => out.push_str(&interpolation(r)),
+                    Part::Unknown => return Err(String::new()),
+                }
+            }
+            out.push('"');
+            out
+        }
+        Value::Json(inner) => format!("jsonencode({})", hcl(inner)?),
         Value::Unknown => return Err(String::new()),
     })
 }
@@ -239,5 +328,64 @@ mod tests {
         let r = Resource::new(Kind::Vpc, "main", Concern::Network, Provenance::default()).with("id", Value::Unknown);
         m.insert(r).unwrap();
         assert_eq!(emit(&m).unwrap_err(), EmitError::Unknown { address: "aws_vpc.main".into(), attr: "id".into() });
+    }
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+    use ecsforge_model::{Concern, Kind, Provenance, Resource, Variable, VariableValidation};
+
+    #[test]
+    fn variables_and_json_documents_that_use_them() {
+        let mut m = InfraModel { region: "us-east-1".into(), ..Default::default() };
+        m.variables.insert(
+            "pw".into(),
+            Variable {
+                type_constraint: "string".into(),
+                description: "the password".into(),
+                sensitive: true,
+                validations: vec![VariableValidation {
+                    condition: "length(var.pw) >= 8".into(),
+                    error_message: "at least 8 characters".into(),
+                }],
+                provenance: Provenance::default(),
+            },
+        );
+        let v = Resource::new(Kind::SecretsManagerSecretVersion, "v", Concern::Security, Provenance::default()).with(
+            "secret_string",
+            Value::json(Value::map([
+                ("password", Value::Ref(Reference::variable("pw"))),
+                ("username", Value::from("a\"b\\c${d}")),
+            ])),
+        );
+        m.insert(v).unwrap();
+        let files = emit(&m).unwrap();
+        let get = |n: &str| files.iter().find(|f| f.name == n).unwrap().contents.clone();
+        assert_eq!(
+            get("variables.tf.json"),
+            r#"{
+  "//": "generated by ecsforge from the manifest; do not edit, run `ecsforge synth`",
+  "variable": {
+    "pw": {
+      "description": "the password",
+      "sensitive": true,
+      "type": "string",
+      "validation": [
+        {
+          "condition": "${length(var.pw) >= 8}",
+          "error_message": "at least 8 characters"
+        }
+      ]
+    }
+  }
+}
+"#
+        );
+        let security: serde_json::Value = serde_json::from_str(&get("security.tf.json")).unwrap();
+        assert_eq!(
+            security["resource"]["aws_secretsmanager_secret_version"]["v"]["secret_string"],
+            r#"${jsonencode({"password" = var.pw, "username" = "a\"b\\c$${d}"})}"#
+        );
     }
 }

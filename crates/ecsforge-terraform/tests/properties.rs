@@ -20,6 +20,8 @@ struct Svc {
     secret: Option<u8>,
     /// Public services only: a canary rollout, `(codedeploy, steps variant)`.
     canary: Option<(bool, usize)>,
+    /// `mounts_file_server` (rendered only when the spec has a file server).
+    mounts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +33,8 @@ struct Spec {
     extra_endpoint: bool,
     /// `ci:`: none, codepipeline or github-actions.
     ci: Option<bool>,
+    /// A `file_server` in this AZ (index into the spec's AZs, modulo their number).
+    file_server: Option<usize>,
 }
 
 const SIZES: [(u32, u32); 8] =
@@ -48,8 +52,9 @@ fn svc() -> impl Strategy<Value = Svc> {
         proptest::collection::vec(0usize..8, 0..3),
         proptest::option::of(0u8..3),
         proptest::option::of((any::<bool>(), 0usize..3)),
+        any::<bool>(),
     )
-        .prop_map(|(public, python, x86, size, kafka, desired, callers, secret, canary)| Svc {
+        .prop_map(|(public, python, x86, size, kafka, desired, callers, secret, canary, mounts)| Svc {
             public,
             python,
             x86,
@@ -59,6 +64,7 @@ fn svc() -> impl Strategy<Value = Svc> {
             callers,
             secret,
             canary: canary.filter(|_| public),
+            mounts,
         })
 }
 
@@ -80,14 +86,16 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::collection::vec(svc(), 1..7),
         any::<bool>(),
         proptest::option::of(any::<bool>()),
+        proptest::option::of(0usize..4),
     )
-        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci)| Spec {
+        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci, file_server)| Spec {
             project,
             azs,
             envs: [d, t, q, Some(p)].into_iter().flatten().collect(),
             services,
             extra_endpoint,
             ci,
+            file_server,
         })
 }
 
@@ -162,6 +170,13 @@ fn render(s: &Spec) -> String {
             Some(_) => y.push_str("    secrets: {TOKEN: \"arn:aws:ssm:us-east-1:123456789012:parameter/app/token\"}\n"),
             None => {}
         }
+        if v.mounts && s.file_server.is_some() {
+            y.push_str("    mounts_file_server: true\n");
+        }
+    }
+    if let Some(az) = s.file_server {
+        let zone = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"][az % s.azs];
+        y.push_str(&format!("file_server:\n  share_name: data\n  availability_zone: {zone}\n"));
     }
     y
 }
@@ -197,6 +212,12 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
 /// Config recorder): the "complete the platform" issue adds it, and then this
 /// list must become empty.
 const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
+
+/// The one finding synth accepts on purpose, suppressed with its reason in the
+/// model: EF045 on the file server's SMB secret, whose password is the operator's.
+fn is_file_server_rotation(f: &ecsforge_rules::Finding) -> bool {
+    f.code == "EF045" && f.address.as_str() == "aws_secretsmanager_secret.file_server_smb" && f.suppressed.is_some()
+}
 
 /// AWS names that must be unique per type, with their length limits.
 const NAMED: [(&str, &str, usize); 18] = [
@@ -278,6 +299,29 @@ fn check_model(spec: &Spec, m: &InfraModel) {
             assert!(m.outputs.contains_key(&format!("{id}_{out}")), "{svc}: output {out} (property 4)");
         }
     }
+    // The file server: its resources exactly when declared, SMB rules per mounting service.
+    let instances = m.of_kind(Kind::Instance).count();
+    assert_eq!(instances, usize::from(spec.file_server.is_some()), "one file server instance when declared");
+    assert_eq!(m.variables.contains_key("file_server_admin_password"), spec.file_server.is_some());
+    if spec.file_server.is_some() {
+        let lt = m.of_kind(Kind::LaunchTemplate).next().expect("launch template");
+        let meta = lt.get("metadata_options").map(|v| &v.as_list()[0]).expect("metadata_options");
+        assert_eq!(meta.get("http_tokens").and_then(|v| v.as_str()), Some("required"), "IMDSv2");
+        let ebs =
+            &lt.get("block_device_mappings").expect("root volume").as_list()[0].get("ebs").expect("ebs").as_list()[0];
+        assert_eq!(
+            (ebs.get("encrypted").and_then(|v| v.as_str()), ebs.get("volume_type").and_then(|v| v.as_str())),
+            (Some("true"), Some("gp3"))
+        );
+        let mounting = spec.services.iter().filter(|s| s.mounts).count();
+        let smb_in = m
+            .of_kind(Kind::SecurityGroupIngressRule)
+            .filter(|r| {
+                r.address.name().starts_with("file_server_") && r.get("from_port").and_then(|v| v.as_i64()) == Some(445)
+            })
+            .count();
+        assert_eq!(smb_in, mounting, "SMB 445 from each mounting service only");
+    }
     let has_public = spec.services.iter().any(|s| s.public);
     assert_eq!(m.of_kind(Kind::Lb).count(), usize::from(has_public));
 }
@@ -301,10 +345,21 @@ proptest! {
             let findings: Vec<_> = ecsforge_rules::check(m, None, &[])
                 .into_iter()
                 .filter(|f| !AWAITING_PLATFORM_RESOURCES.contains(&f.code))
+                .filter(|f| !is_file_server_rotation(f))
                 .collect();
             prop_assert!(findings.is_empty(), "{} findings on a synthesized platform: {:#?}", m.environment, findings);
             // Issue 7: every dependency of every service is reachable.
             let blocked: Vec<_> = ecsforge_reach::analyze(m).into_iter().filter(|v| v.status != ecsforge_reach::Status::Pass).collect();
+            // Each ECS service that mounts the file server depends on it over SMB (and reaches it);
+            // an ecsforge canary's green service shares the blue one's security group, so it mounts too.
+            let ecs_services = |s: &Svc| 1 + usize::from(matches!(s.canary, Some((false, _))));
+            let mounting = if spec.file_server.is_some() {
+                spec.services.iter().filter(|s| s.mounts).map(ecs_services).sum()
+            } else {
+                0
+            };
+            let smb = ecsforge_reach::analyze(m).into_iter().filter(|v| matches!(v.dependency, ecsforge_reach::Dependency::FileServer(_))).count();
+            prop_assert_eq!(smb, mounting, "{}: file server dependencies", m.environment);
             prop_assert!(blocked.is_empty(), "{}: unreachable dependencies: {:#?}", m.environment, blocked);
         }
         let refs: Vec<&InfraModel> = a.iter().collect();

@@ -112,7 +112,10 @@ pub fn model_diff(expected: &InfraModel, actual: &InfraModel) -> Vec<String> {
         let keys: BTreeSet<_> = e.attrs.keys().chain(g.attrs.keys()).collect();
         for k in keys {
             let (ev, gv) = (e.attrs.get(k), g.attrs.get(k));
-            if ev != gv {
+            // Input variables (`var.x`, the file server password) are unknown to
+            // config ingest by design: their values come at plan time.
+            let from_variable = ev.is_some_and(|v| v.uses_variables()) && gv == Some(&ecsforge_model::Value::Unknown);
+            if ev != gv && !from_variable {
                 out.push(format!(
                     "{a}.{k}:\n    expected {}\n    actual   {}",
                     ev.map(render).unwrap_or("(absent)".into()),

@@ -5,7 +5,7 @@ mod terraform_support;
 
 use ecsforge_ingest::terraform::config::ingest;
 use ecsforge_model::{Address, InfraModel, Kind};
-use terraform_support::{EXAMPLES, example, model_diff, render, summary};
+use terraform_support::{example, examples, model_diff, render, summary};
 
 fn files(fs: &[(&str, &str)]) -> Vec<(String, String)> {
     fs.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
@@ -286,8 +286,8 @@ fn errors_point_at_the_file_line_and_column() {
 fn examples_round_trip_through_emitted_terraform() {
     let mut report = Vec::new();
     let mut checked = 0;
-    for name in EXAMPLES {
-        let manifest = example(name);
+    for name in examples() {
+        let manifest = example(&name);
         for synthesized in ecsforge_synth::synth_all(&manifest).expect("synth") {
             let emitted = ecsforge_terraform::emit(&synthesized).expect("emit");
             let fs: Vec<(String, String)> = emitted.iter().map(|f| (f.name.clone(), f.contents.clone())).collect();

@@ -85,7 +85,19 @@ pub fn example(name: &str) -> ecsforge_manifest::Manifest {
         .unwrap_or_else(|e| panic!("{}", e.render(ecsforge_manifest::Style::Plain)))
 }
 
-pub const EXAMPLES: &[&str] = &["ecr-private", "twelve-services"];
+/// Every `examples/*/ecsforge.yaml`, by directory name, sorted.
+pub fn examples() -> Vec<String> {
+    let dir = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
+    let mut out: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("ecsforge.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    assert!(out.len() >= 2, "examples missing under {dir}");
+    out
+}
 
 /// Every difference between two models on what analyses read: addresses,
 /// kinds, attributes, depends_on, ignore_changes, outputs, backend and region

@@ -62,6 +62,23 @@ pub fn text(findings: &[Finding], sources: &Sources, fancy: bool) -> String {
             Some(src) => {
                 let at = offset(src, f.provenance.line, f.provenance.col);
                 let line_len = src[at..].find('\n').unwrap_or(src.len() - at);
+                if ecsforge_model::text::is_long_line(src, at) {
+                    // Minified input (`terraform show -json` is one line): a
+                    // source snippet would be megabytes wide, so show the
+                    // location and an excerpt from the finding's position.
+                    let p = &f.provenance;
+                    out.push_str(&format!(
+                        "{head}\n  --> {}:{}:{} ({})\n   | {}\n  help: `ecsforge explain {}` tells why this matters and how to fix it\n",
+                        p.file,
+                        p.line,
+                        p.col,
+                        f.address,
+                        ecsforge_model::text::excerpt(src, at),
+                        f.code
+                    ));
+                    out.push('\n');
+                    continue;
+                }
                 let r = Rendered {
                     message: head,
                     src: NamedSource::new(&f.provenance.file, src.clone()),

@@ -209,3 +209,38 @@ fn reach_sarif_matches_the_schema() {
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["ruleId"], "EF202");
 }
+
+/// `terraform show -json` writes the whole plan on one line. Findings and
+/// input errors far along that line are shown as `file:line:col` with an
+/// excerpt (a source snippet megabytes wide cannot be drawn), never a crash.
+#[test]
+fn one_line_plans_report_findings_and_errors_with_an_excerpt() {
+    let fixture = repo().join("crates/ecsforge-ingest/tests/fixtures/terraform/ecr-private-develop.plan.json");
+    let mut plan: serde_json::Value = serde_json::from_str(&fs::read_to_string(fixture).unwrap()).unwrap();
+    let resources = plan["planned_values"]["root_module"]["resources"].as_array_mut().unwrap();
+    let service = resources.iter_mut().find(|r| r["type"] == "aws_ecs_service").expect("a service");
+    service["values"]["desired_count"] = serde_json::json!(0);
+    let address = service["address"].as_str().unwrap().to_string();
+    let one_line = serde_json::to_string(&plan).unwrap();
+    assert!(one_line.len() > 100_000 && !one_line.contains('\n'));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    fs::write(&path, &one_line).unwrap();
+
+    let out = ecsforge().args(["check", "--format", "text"]).arg(&path).assert().code(1).get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    let col = one_line.find(&format!("{{\"address\":\"{address}\"")).expect("service in the planned values") + 1;
+    assert!(out.contains(&format!("plan.json:1:{col} ({address})")), "{out}");
+    assert!(out.contains(&format!("   | {{\"address\":\"{address}\"")), "{out}");
+    assert!(out.lines().all(|l| l.chars().count() < 300), "no megabyte-wide lines:\n{out}");
+
+    // A cut-off one-line plan: exit 2 at the end of the file, nothing on stdout.
+    fs::write(&path, &one_line[..one_line.len() - 5000]).unwrap();
+    ecsforge()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("truncated plan JSON").and(predicate::str::contains("plan.json:1:")));
+}

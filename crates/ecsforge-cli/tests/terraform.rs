@@ -11,7 +11,9 @@
 //! the same managed resources and kinds; every literal attribute of the synthesized
 //! model has the equal known value in the plan; every reference is either the same
 //! reference or a known value; JSON documents are compared as parsed structures. Known
-//! provider normalisations are listed, with the reason, in [`NORMALISED`].
+//! provider normalisations are listed, with the reason, in [`NORMALISED`]. Every rule
+//! must find the same on the plan as on the synthesized model, and `ecsforge cost` must
+//! give both the same bill.
 //!
 //! Prerequisites: `terraform` >= 1.11 on `PATH` and the hashicorp/aws provider in the
 //! filesystem mirror `/opt/tf-plugins` (or a `TF_CLI_CONFIG_FILE` that can install it).
@@ -372,6 +374,27 @@ impl Terraform {
                 return Err(format!(
                     "=== {}: cost of the plan differs from cost of the manifest ===\n--- plan ---\n{from_plan}--- manifest ---\n{from_manifest}",
                     root.label
+                ));
+            }
+            // `ecsforge check` on the plan finds what it finds on the manifest: the
+            // plan carries no manifest suppressions, so the synthesized model's are applied.
+            let findings = |m: &InfraModel| -> Vec<String> {
+                let mut m = m.clone();
+                m.suppressions = expected.suppressions.clone();
+                let mut v: Vec<String> = ecsforge_rules::check(&m, None, &[])
+                    .iter()
+                    .map(|f| format!("{} {} suppressed={}", f.code, f.address, f.suppressed.is_some()))
+                    .collect();
+                v.sort();
+                v
+            };
+            let (on_plan, on_manifest) = (findings(&ingested), findings(expected));
+            if on_plan != on_manifest {
+                return Err(format!(
+                    "=== {}: rules find other things in the plan than in the manifest ===\n--- plan ---\n{}\n--- manifest ---\n{}",
+                    root.label,
+                    on_plan.join("\n"),
+                    on_manifest.join("\n")
                 ));
             }
         }

@@ -85,6 +85,18 @@ impl IngestError {
         } else {
             GraphicalTheme { characters: ThemeCharacters::ascii(), styles: ThemeStyles::none() }
         };
+        if ecsforge_model::text::is_long_line(&self.source_text, self.at.offset) {
+            // Minified input: show the location and an excerpt, not the line.
+            return format!(
+                "  x {}\n  --> {}:{}:{}\n   | {}\n  help: {}\n",
+                self.message,
+                self.file,
+                self.at.line,
+                self.at.col,
+                ecsforge_model::text::excerpt(&self.source_text, self.at.offset),
+                self.hint
+            );
+        }
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
         let r = Rendered {
             message: self.message.clone(),

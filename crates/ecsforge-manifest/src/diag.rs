@@ -65,6 +65,20 @@ impl ManifestError {
         let mut out = String::new();
         for d in &self.diagnostics {
             let len = d.loc.end.saturating_sub(d.loc.start);
+            if ecsforge_model::text::is_long_line(&self.source_text, d.loc.start) {
+                // A one-line (flow-style) manifest: location and excerpt only.
+                out.push_str(&format!(
+                    "  x {}\n  --> {}:{}:{}\n   | {}\n  {}\n",
+                    d.message,
+                    self.file,
+                    d.loc.line,
+                    d.loc.col,
+                    ecsforge_model::text::excerpt(&self.source_text, d.loc.start),
+                    d.help.as_ref().map(|h| format!("help: {h}")).unwrap_or_default()
+                ));
+                out.push('\n');
+                continue;
+            }
             let r = Rendered {
                 message: d.message.clone(),
                 src: NamedSource::new(&self.file, self.source_text.clone()),

@@ -76,11 +76,25 @@ pub fn check(m: &InfraModel, out: &mut Findings) {
             used.extend(refs);
         }
     }
+    // CodeDeploy names its blue/green pair by target-group name; in a plan the
+    // name is usually a known string rather than a reference.
+    let mut pair_names: HashSet<&str> = HashSet::new();
+    for g in m.resources.values().filter(|r| r.address.resource_type() == "aws_codedeploy_deployment_group") {
+        for lb in blocks(g, "load_balancer_info") {
+            for pair in lb.get("target_group_pair_info").map(Value::as_list).unwrap_or_default() {
+                for t in pair.get("target_group").map(Value::as_list).unwrap_or_default() {
+                    if let Some(n) = t.get("name").and_then(Value::as_str) {
+                        pair_names.insert(n);
+                    }
+                }
+            }
+        }
+    }
     if unknown {
         return;
     }
     for tg in m.of_kind(Kind::LbTargetGroup) {
-        if used.contains(&tg.address) {
+        if used.contains(&tg.address) || str_attr(tg, "name").is_some_and(|n| pair_names.contains(n)) {
             continue;
         }
         // A literal ARN names the group: `...:targetgroup/<name>/<id>`.

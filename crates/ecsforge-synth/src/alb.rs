@@ -4,8 +4,8 @@
 use ecsforge_model::{Address, Concern, Kind, Value};
 
 use crate::network::Net;
-use crate::policy;
 use crate::{Cx, r};
+use crate::{bucket, policy};
 
 pub(crate) struct Alb {
     pub sg: Address,
@@ -69,74 +69,30 @@ pub(crate) fn build(cx: &mut Cx, net: &Net) -> Alb {
 
     // Access-log bucket. ELB log delivery supports SSE-S3 only (not SSE-KMS).
     let bucket_name = crate::aws_name(&[&prefix, "alb-logs", cx.account()], 63);
-    let bucket = cx
-        .res(Kind::S3Bucket, "alb_logs", c.clone(), p.clone())
-        .with("bucket", bucket_name.as_str())
-        .with("force_destroy", false);
-    let bucket = cx.add(bucket, Some(&bucket_name));
-    let versioning = cx
-        .res(Kind::S3BucketVersioning, "alb_logs", c.clone(), p.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("versioning_configuration", Value::block([("status", Value::from("Enabled"))]));
-    cx.add(versioning, None);
-    let sse = cx.res(Kind::S3BucketEncryption, "alb_logs", c.clone(), p.clone()).with("bucket", r(&bucket, "id")).with(
-        "rule",
-        Value::block([(
-            "apply_server_side_encryption_by_default",
-            Value::block([("sse_algorithm", Value::from("AES256"))]),
-        )]),
-    );
-    cx.add(sse, None);
-    let pab = cx
-        .res(Kind::S3BucketPublicAccessBlock, "alb_logs", c.clone(), p.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("block_public_acls", true)
-        .with("block_public_policy", true)
-        .with("ignore_public_acls", true)
-        .with("restrict_public_buckets", true);
-    cx.add(pab, None);
-    let own = cx
-        .res(Kind::S3BucketOwnershipControls, "alb_logs", c.clone(), p.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("rule", Value::block([("object_ownership", Value::from("BucketOwnerEnforced"))]));
-    cx.add(own, None);
-    let logs_arn = Value::Template(vec![
-        crate::network::ref_part(&bucket, "arn"),
-        crate::network::lit(&format!("/alb/AWSLogs/{}/*", cx.account())),
-    ]);
+    let account = cx.account().to_string();
     let mut principals = vec![("Service", Value::from("logdelivery.elasticloadbalancing.amazonaws.com"))];
     if let Some(acct) = elb_account(cx.region()) {
         principals.push(("AWS", Value::from(format!("arn:aws:iam::{acct}:root"))));
     }
-    let bucket_policy = policy::document(vec![
-        policy::with(
+    let delivery = move |bucket: &Address| {
+        let logs_arn = bucket::objects(bucket, &format!("/alb/AWSLogs/{account}/*"));
+        vec![policy::with(
             policy::allow("ElbLogDelivery", &["s3:PutObject"], vec![logs_arn]),
             "Principal",
-            Value::map(principals),
-        ),
-        policy::with(
-            policy::with(
-                policy::statement(
-                    "DenyInsecureTransport",
-                    "Deny",
-                    &["s3:*"],
-                    vec![
-                        r(&bucket, "arn"),
-                        Value::Template(vec![crate::network::ref_part(&bucket, "arn"), crate::network::lit("/*")]),
-                    ],
-                ),
-                "Principal",
-                Value::from("*"),
-            ),
-            "Condition",
-            Value::map([("Bool", Value::map([("aws:SecureTransport", Value::from("false"))]))]),
-        ),
-    ]);
-    let bp = cx
-        .res(Kind::S3BucketPolicy, "alb_logs", c.clone(), p.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("policy", bucket_policy);
-    let bp = cx.add(bp, None);
+            Value::map(principals.clone()),
+        )]
+    };
+    let (bucket, bp) = bucket::build(
+        cx,
+        bucket::Bucket {
+            id: "alb_logs",
+            name: &bucket_name,
+            concern: c.clone(),
+            prov: p.clone(),
+            sse: bucket::Sse::S3,
+            statements: &delivery,
+        },
+    );
 
     let lb_name = crate::aws_name(&[&prefix], 32);
     let mut lb = cx

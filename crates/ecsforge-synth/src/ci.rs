@@ -11,7 +11,7 @@ use ecsforge_manifest::{Architecture, Ci, CiProvider, Env, Manifest, Runtime, Se
 use ecsforge_model::{Address, Concern, Kind, Provenance, Value};
 
 use crate::network::{lit, ref_part};
-use crate::{Cx, aws_name, policy, r, security, tf_ident};
+use crate::{Cx, aws_name, bucket, policy, r, security, tf_ident};
 
 /// The address of the pipeline-notification topic. The monitoring module owns
 /// it (KMS-encrypted, with a policy admitting CodeStar Notifications).
@@ -140,43 +140,17 @@ fn artifact_store(cx: &mut Cx, prov: &Provenance) -> Shared {
         policy::document(vec![key_admin(&account)]),
     );
     let name = aws_name(&[&cx.prefix, "pipeline", &account], 63);
-    let bucket = cx
-        .res(Kind::S3Bucket, "pipeline_artifacts", c.clone(), prov.clone())
-        .with("bucket", name.as_str())
-        .with("force_destroy", false);
-    let bucket = cx.add(bucket, Some(&name));
-    let versioning = cx
-        .res(Kind::S3BucketVersioning, "pipeline_artifacts", c.clone(), prov.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("versioning_configuration", Value::block([("status", Value::from("Enabled"))]));
-    cx.add(versioning, None);
-    let sse = cx
-        .res(Kind::S3BucketEncryption, "pipeline_artifacts", c.clone(), prov.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with(
-            "rule",
-            Value::block([
-                (
-                    "apply_server_side_encryption_by_default",
-                    Value::block([("sse_algorithm", Value::from("aws:kms")), ("kms_master_key_id", r(&key, "arn"))]),
-                ),
-                ("bucket_key_enabled", Value::from(true)),
-            ]),
-        );
-    cx.add(sse, None);
-    let pab = cx
-        .res(Kind::S3BucketPublicAccessBlock, "pipeline_artifacts", c.clone(), prov.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("block_public_acls", true)
-        .with("block_public_policy", true)
-        .with("ignore_public_acls", true)
-        .with("restrict_public_buckets", true);
-    cx.add(pab, None);
-    let own = cx
-        .res(Kind::S3BucketOwnershipControls, "pipeline_artifacts", c.clone(), prov.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("rule", Value::block([("object_ownership", Value::from("BucketOwnerEnforced"))]));
-    cx.add(own, None);
+    let (bucket, _) = bucket::build(
+        cx,
+        bucket::Bucket {
+            id: "pipeline_artifacts",
+            name: &name,
+            concern: c.clone(),
+            prov: prov.clone(),
+            sse: bucket::Sse::Kms(key.clone()),
+            statements: &|_| Vec::new(),
+        },
+    );
     // Artifacts and caches are reproducible: keep them 30 days, old versions 7.
     let lc = cx
         .res(Kind::S3BucketLifecycle, "pipeline_artifacts", c.clone(), prov.clone())
@@ -193,21 +167,6 @@ fn artifact_store(cx: &mut Cx, prov: &Provenance) -> Shared {
             ]),
         );
     cx.add(lc, None);
-    let objects = Value::Template(vec![ref_part(&bucket, "arn"), lit("/*")]);
-    let bucket_policy = policy::document(vec![policy::with(
-        policy::with(
-            policy::statement("DenyInsecureTransport", "Deny", &["s3:*"], vec![r(&bucket, "arn"), objects]),
-            "Principal",
-            Value::from("*"),
-        ),
-        "Condition",
-        Value::map([("Bool", Value::map([("aws:SecureTransport", Value::from("false"))]))]),
-    )]);
-    let bp = cx
-        .res(Kind::S3BucketPolicy, "pipeline_artifacts", c, prov.clone())
-        .with("bucket", r(&bucket, "id"))
-        .with("policy", bucket_policy);
-    cx.add(bp, None);
     let topic = pipeline_topic_address();
     Shared { bucket, key, topic }
 }

@@ -10,10 +10,11 @@ use ecsforge_manifest::{Env, Environment, Loc, Manifest};
 use ecsforge_model::{Address, Backend, Concern, InfraModel, Kind, ModelError, Output, Provenance, Resource, Value};
 
 mod alb;
+mod bucket;
 pub mod ci;
 mod cluster;
-mod monitoring;
 mod fileserver;
+mod monitoring;
 mod names;
 mod network;
 mod policy;

@@ -105,6 +105,13 @@ kinds! {
     CodeBuildProject => "aws_codebuild_project", tags: true;
     CodestarNotificationRule => "aws_codestarnotifications_notification_rule", tags: true;
     IamOpenidConnectProvider => "aws_iam_openid_connect_provider", tags: true;
+    CloudTrail => "aws_cloudtrail", tags: true;
+    SecretsManagerSecret => "aws_secretsmanager_secret", tags: true;
+    SecretsManagerSecretPolicy => "aws_secretsmanager_secret_policy", tags: false;
+    SecretsManagerSecretRotation => "aws_secretsmanager_secret_rotation", tags: false;
+    ConfigRecorder => "aws_config_configuration_recorder", tags: false;
+    ConfigRecorderStatus => "aws_config_configuration_recorder_status", tags: false;
+    ConfigDeliveryChannel => "aws_config_delivery_channel", tags: false;
 }
 
 #[cfg(test)]

@@ -105,6 +105,8 @@ pub enum Concern {
     Monitoring,
     /// Environment-wide CI/CD resources (artifact bucket, notifications, OIDC).
     Ci,
+    /// The Terraform state bucket and lock table (the bootstrap root).
+    State,
 }
 
 impl Concern {
@@ -120,6 +122,7 @@ impl Concern {
             Concern::Other => "other".into(),
             Concern::Monitoring => "monitoring".into(),
             Concern::Ci => "ci".into(),
+            Concern::State => "state".into(),
         }
     }
 }
@@ -231,6 +234,11 @@ pub struct InfraModel {
     pub outputs: BTreeMap<String, Output>,
     /// Suppressions declared in the input itself (CloudFormation `Metadata.ecsforge.suppress`).
     pub suppressions: Vec<Suppression>,
+    /// The environment whose root holds this account's and region's one-per-account
+    /// resources (the AWS Config recorder, the CloudTrail trail), when that is not
+    /// this model. Synth sets it; ingested models leave it `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_resources_in: Option<String>,
 }
 
 /// Errors raised when a model is assembled.

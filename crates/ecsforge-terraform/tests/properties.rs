@@ -31,6 +31,10 @@ struct Spec {
     extra_endpoint: bool,
     /// `ci:`: none, codepipeline or github-actions.
     ci: Option<bool>,
+    /// `security.audit.environment` as an index into `envs` (else the default, prod).
+    audit_env: Option<usize>,
+    /// Operator roles (`security.operator_roles`) to declare.
+    operators: usize,
 }
 
 const SIZES: [(u32, u32); 8] =
@@ -46,7 +50,7 @@ fn svc() -> impl Strategy<Value = Svc> {
         any::<bool>(),
         1u32..4,
         proptest::collection::vec(0usize..8, 0..3),
-        proptest::option::of(0u8..3),
+        proptest::option::of(0u8..4),
         proptest::option::of((any::<bool>(), 0usize..3)),
     )
         .prop_map(|(public, python, x86, size, kafka, desired, callers, secret, canary)| Svc {
@@ -80,14 +84,20 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::collection::vec(svc(), 1..7),
         any::<bool>(),
         proptest::option::of(any::<bool>()),
+        (proptest::option::of(0usize..4), 0usize..3),
     )
-        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci)| Spec {
-            project,
-            azs,
-            envs: [d, t, q, Some(p)].into_iter().flatten().collect(),
-            services,
-            extra_endpoint,
-            ci,
+        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci, (audit_env, operators))| {
+            let envs: Vec<_> = [d, t, q, Some(p)].into_iter().flatten().collect();
+            Spec {
+                project,
+                azs,
+                audit_env: audit_env.map(|i| i % envs.len()),
+                envs,
+                services,
+                extra_endpoint,
+                ci,
+                operators,
+            }
         })
 }
 
@@ -113,6 +123,19 @@ fn render(s: &Spec) -> String {
         ),
         Some(false) => y.push_str("ci: {provider: github-actions, repository: org/mono, branch: release/main}\n"),
         None => {}
+    }
+    // The root user has enabled MFA delete on the audit bucket (EF053 otherwise reports it).
+    y.push_str("security:\n  audit:\n    mfa_delete: true\n");
+    if let Some(i) = s.audit_env {
+        y.push_str(&format!("    environment: {}\n", s.envs[i].0));
+    }
+    if s.operators > 0 {
+        y.push_str("  operator_roles:\n");
+        for i in 0..s.operators {
+            y.push_str(&format!(
+                "    - {{name: ops-{i}, trusted_principals: [\"123456789012\"], managed_policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]}}\n"
+            ));
+        }
     }
     y.push_str("environments:\n");
     for (env, egress, spot) in &s.envs {
@@ -159,6 +182,9 @@ fn render(s: &Spec) -> String {
                 "    secrets: {DB_PASSWORD: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf\"}\n",
             ),
             Some(1) => y.push_str("    secrets: {API_KEY: shop/api-key}\n"),
+            Some(2) => y.push_str(
+                "    secrets: {SIGNING_KEY: {managed: true, rotation_lambda_arn: \"arn:aws:lambda:us-east-1:123456789012:function:rotate\"}}\n",
+            ),
             Some(_) => y.push_str("    secrets: {TOKEN: \"arn:aws:ssm:us-east-1:123456789012:parameter/app/token\"}\n"),
             None => {}
         }
@@ -193,13 +219,8 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
     }
 }
 
-/// Rules that report platform resources synth does not produce yet (the AWS
-/// Config recorder): the "complete the platform" issue adds it, and then this
-/// list must become empty.
-const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
-
 /// AWS names that must be unique per type, with their length limits.
-const NAMED: [(&str, &str, usize); 18] = [
+const NAMED: [(&str, &str, usize); 20] = [
     ("aws_sns_topic", "name", 256),
     ("aws_cloudwatch_metric_alarm", "alarm_name", 255),
     ("aws_cloudwatch_dashboard", "dashboard_name", 255),
@@ -218,6 +239,8 @@ const NAMED: [(&str, &str, usize); 18] = [
     ("aws_codepipeline", "name", 100),
     ("aws_codebuild_project", "name", 150),
     ("aws_codestarnotifications_notification_rule", "name", 64),
+    ("aws_secretsmanager_secret", "name", 512),
+    ("aws_s3_bucket", "bucket", 63),
 ];
 
 fn check_model(spec: &Spec, m: &InfraModel) {
@@ -298,14 +321,27 @@ proptest! {
         for m in &a {
             check_model(&spec, m);
             // Doc 003 §Testing Strategy: every synthesized platform passes every rule.
-            let findings: Vec<_> = ecsforge_rules::check(m, None, &[])
-                .into_iter()
-                .filter(|f| !AWAITING_PLATFORM_RESOURCES.contains(&f.code))
-                .collect();
+            let findings = ecsforge_rules::check(m, None, &[]);
             prop_assert!(findings.is_empty(), "{} findings on a synthesized platform: {:#?}", m.environment, findings);
             // Issue 7: every dependency of every service is reachable.
             let blocked: Vec<_> = ecsforge_reach::analyze(m).into_iter().filter(|v| v.status != ecsforge_reach::Status::Pass).collect();
             prop_assert!(blocked.is_empty(), "{}: unreachable dependencies: {:#?}", m.environment, blocked);
+        }
+        // One CloudTrail trail and one AWS Config recorder per account, in the audit
+        // environment's root; every other root names that environment.
+        let audit_env = spec.audit_env.map_or("prod", |i| spec.envs[i].0);
+        for m in &a {
+            let owner = m.environment == audit_env;
+            prop_assert_eq!(m.of_kind(Kind::CloudTrail).count(), usize::from(owner));
+            prop_assert_eq!(m.of_kind(Kind::ConfigRecorder).count(), usize::from(owner));
+            let expected = if owner { None } else { Some(audit_env.to_string()) };
+            prop_assert_eq!(&m.account_resources_in, &expected);
+            // One customer-managed key per purpose, each with its alias.
+            for purpose in ["ecs", "ecr", "secrets", "logs", "s3"] {
+                let alias = m.get(&ecsforge_model::Address::new("aws_kms_alias", purpose)).expect("alias");
+                let want = format!("alias/{}-{}-{purpose}", spec.project, m.environment);
+                prop_assert_eq!(alias.get("name").and_then(|v| v.as_str()), Some(want.as_str()));
+            }
         }
         let refs: Vec<&InfraModel> = a.iter().collect();
         let cross = ecsforge_rules::check_environments(&refs, &[]);

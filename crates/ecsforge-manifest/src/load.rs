@@ -768,6 +768,7 @@ fn is_managed_policy_arn(s: &str) -> bool {
 
 fn operator_roles(cx: &mut Cx, node: &Node) -> Vec<OperatorRole> {
     let mut out: Vec<OperatorRole> = Vec::new();
+    let mut seen = BTreeSet::new();
     for item in cx.seq(node) {
         let Some(f) = cx.fields(
             item,
@@ -784,7 +785,7 @@ fn operator_roles(cx: &mut Cx, node: &Node) -> Vec<OperatorRole> {
                 is_name(n, 1, 24),
                 "operator role name",
                 "1-24 lowercase letters, digits and hyphens, starting with a letter",
-            ) && out.iter().any(|r| r.name == n.value)
+            ) && !seen.insert(n.value.clone())
             {
                 cx.err(format!("operator role `{}` is declared twice", n.value), &n.loc, "duplicate name").help =
                     Some("give each operator role its own name".into());
@@ -1580,9 +1581,12 @@ fn managed_secret(cx: &mut Cx, node: &Node) -> Option<SecretRef> {
     }
     let lambda = f.opt("rotation_lambda_arn").and_then(|n| cx.string(n));
     if let Some(l) = &lambda {
+        // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+        let parts: Vec<&str> = l.splitn(7, ':').collect();
         let ok = is_arn_of(l, "lambda")
-            && l.splitn(7, ':').nth(5) == Some("function")
-            && l.splitn(7, ':').nth(6).is_some_and(|n| !n.is_empty());
+            && is_account_id(parts[4])
+            && parts.get(5) == Some(&"function")
+            && parts.get(6).is_some_and(|n| !n.is_empty());
         cx.check_pattern(l, ok, "Lambda function ARN", "write arn:aws:lambda:<region>:<account>:function:<name>");
     }
     let days_node = f.opt("rotation_days");

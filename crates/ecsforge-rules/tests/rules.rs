@@ -239,6 +239,19 @@ fn add_success_alarms(m: &mut InfraModel) {
 }
 
 #[test]
+fn bootstrap_roots_have_no_findings() {
+    for name in ["ecr-private", "twelve-services", "canary-web", "github-actions"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name).join("ecsforge.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let m = ecsforge_manifest::load(&format!("examples/{name}/ecsforge.yaml"), &text).unwrap();
+        let model = ecsforge_synth::bootstrap::bootstrap(&m).unwrap();
+        assert!(model.backend.is_none(), "{name}: the bootstrap root keeps local state");
+        let findings = check(&model, None, &[]);
+        assert!(findings.is_empty(), "{name}: {findings:#?}");
+    }
+}
+
+#[test]
 fn completed_platforms_have_no_findings() {
     for (name, env) in [("ecr-private", Env::Prod), ("twelve-services", Env::Prod), ("twelve-services", Env::Develop)] {
         let m = example(name, env);

@@ -13,6 +13,9 @@ use ecsforge_model::{Address, Concern, InfraModel, Kind, Output, Provenance, Res
 use crate::network::{lit, ref_part};
 use crate::{SynthError, policy, r};
 
+/// The environment name of the bootstrap root, which every environment shares.
+pub const SHARED: &str = "shared";
+
 /// The model of the bootstrap root for `m`'s `state` section.
 pub fn bootstrap(m: &Manifest) -> Result<InfraModel, SynthError> {
     let st = &m.state;
@@ -23,6 +26,8 @@ pub fn bootstrap(m: &Manifest) -> Result<InfraModel, SynthError> {
     tags.insert("ManagedBy".into(), "ecsforge".into());
     tags.insert("Project".into(), project.to_string());
     tags.insert("Purpose".into(), "terraform-state".into());
+    // Shared by every environment.
+    tags.insert("Environment".into(), SHARED.into());
     let tagged = |r: Resource, name: &str| {
         let mut t = tags.clone();
         t.insert("Name".into(), name.to_string());
@@ -32,10 +37,12 @@ pub fn bootstrap(m: &Manifest) -> Result<InfraModel, SynthError> {
 
     let mut model = InfraModel {
         project: project.to_string(),
-        environment: String::new(),
+        environment: SHARED.to_string(),
         region: st.region.clone(),
         account_id: account.to_string(),
         backend: None,
+        // The account's CloudTrail trail and Config recorder live in the audit environment's root.
+        account_resources_in: m.audit_environment().map(|e| e.to_string()),
         ..InfraModel::default()
     };
     let mut errors = Vec::new();

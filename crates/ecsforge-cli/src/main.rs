@@ -43,6 +43,18 @@ enum Command {
     /// Monthly cost per environment, line by line; `--compare egress` weighs
     /// the egress designs, `--diff OLD NEW` gives a Markdown table of changes.
     Cost(cost::CostArgs),
+    /// Write the root module that creates the Terraform state bucket and lock
+    /// table named in the manifest's `state` section (local state; apply it once).
+    Bootstrap(BootstrapArgs),
+}
+
+#[derive(Args)]
+struct BootstrapArgs {
+    #[command(flatten)]
+    input: ManifestArg,
+    /// Output directory of the bootstrap root module.
+    #[arg(short, long, default_value = "bootstrap")]
+    output: PathBuf,
 }
 
 #[derive(Args)]
@@ -87,6 +99,7 @@ fn main() -> ExitCode {
         Command::Rules => check::rules(),
         Command::Explain { rule } => check::explain(&rule),
         Command::Cost(a) => cost::run(a),
+        Command::Bootstrap(a) => bootstrap(a),
     };
     match result {
         Ok(code) => code,
@@ -197,5 +210,24 @@ fn synth(a: SynthArgs) -> Result<ExitCode> {
     if !ci_files.is_empty() {
         writeln!(out, "wrote {} ({} files)", a.output.join("ci").display(), ci_files.len())?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bootstrap(a: BootstrapArgs) -> Result<ExitCode> {
+    let m = load(&a.input.manifest)?;
+    // Generated in memory first: an error leaves the output untouched.
+    let model = ecsforge_synth::bootstrap::bootstrap(&m)?;
+    let files = ecsforge_terraform::emit(&model)?;
+    write::root(&a.output, &files).with_context(|| format!("cannot write {}", a.output.display()))?;
+    writeln!(
+        io::stdout().lock(),
+        "wrote {} ({} files, {} resources): state bucket {} and lock table {} in {}; run terraform init && terraform apply there once",
+        a.output.display(),
+        files.len(),
+        model.resources.len(),
+        m.state.bucket,
+        m.state.lock_table,
+        m.state.region,
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -43,12 +43,11 @@ fn a_clean_manifest_passes_in_every_format() {
         .stdout(predicate::str::contains("0 findings"));
     let out = ecsforge().args(["check", "examples/ecr-private/ecsforge.yaml", "--format", "json"]).assert().success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    // The examples suppress (with reasons) only what synth does not create yet;
-    // synth itself accepts EF045 on the file server's SMB secret (docs/manifest.md).
+    // The platform is complete: nothing is active. Synth itself accepts EF045 on
+    // the file server's SMB secret, with its reason (docs/manifest.md).
     assert_eq!(v["summary"]["active"], 0);
     for f in v["findings"].as_array().unwrap() {
-        let file_server_rotation = f["code"] == "EF045" && f["address"] == "aws_secretsmanager_secret.file_server_smb";
-        assert!(file_server_rotation || ["EF056"].contains(&f["code"].as_str().unwrap()), "{f}");
+        assert!(f["code"] == "EF045" && f["address"] == "aws_secretsmanager_secret.file_server_smb", "{f}");
         assert!(f["suppressed"].is_string());
     }
     let out = ecsforge().args(["check", "examples/ecr-private/ecsforge.yaml", "--format", "sarif"]).assert().success();

@@ -247,3 +247,59 @@ fn validate_and_check_check_the_password_when_it_is_set() {
         .assert()
         .success();
 }
+
+#[test]
+fn bootstrap_writes_the_state_root_deterministically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("boot");
+    ecsforge()
+        .args(["bootstrap", "examples/twelve-services/ecsforge.yaml", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("state bucket shop-terraform-state-123456789012 and lock table"));
+    let first = snapshot_dir(&out);
+    let names: Vec<String> = first.iter().map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["outputs.tf.json", "provider.tf.json", "state.tf.json", "versions.tf.json"]);
+    let versions = fs::read_to_string(out.join("versions.tf.json")).unwrap();
+    // The bootstrap root creates the backend, so it keeps its own state locally.
+    assert!(!versions.contains("backend"), "{versions}");
+    let state: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("state.tf.json")).unwrap()).unwrap();
+    let table = &state["resource"]["aws_dynamodb_table"]["lock"];
+    assert_eq!(table["billing_mode"], "PAY_PER_REQUEST");
+    assert_eq!(table["point_in_time_recovery"][0]["enabled"], true);
+    assert_eq!(table["server_side_encryption"][0]["kms_key_arn"], "${aws_kms_key.state.arn}");
+    let bucket = &state["resource"]["aws_s3_bucket"]["state"];
+    assert_eq!(bucket["bucket"], "shop-terraform-state-123456789012");
+    assert_eq!(
+        state["resource"]["aws_s3_bucket_versioning"]["state"]["versioning_configuration"][0]["status"],
+        "Enabled"
+    );
+    let pab = &state["resource"]["aws_s3_bucket_public_access_block"]["state"];
+    for k in ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] {
+        assert_eq!(pab[k], true, "{k}");
+    }
+    let policy = state["resource"]["aws_s3_bucket_policy"]["state"]["policy"].as_str().unwrap();
+    assert!(policy.contains("\"aws:SecureTransport\":\"false\""), "{policy}");
+    // Same manifest, same bytes.
+    ecsforge().args(["bootstrap", "examples/twelve-services/ecsforge.yaml", "-o"]).arg(&out).assert().success();
+    assert_eq!(snapshot_dir(&out), first);
+}
+
+#[test]
+fn bootstrap_of_an_invalid_manifest_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("ecsforge.yaml");
+    fs::write(&manifest, BROKEN).unwrap();
+    let out = tmp.path().join("boot");
+    ecsforge()
+        .arg("bootstrap")
+        .arg(&manifest)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runtime must be 'nodejs' or 'python'"));
+    assert!(!out.exists());
+}

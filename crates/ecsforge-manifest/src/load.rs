@@ -379,6 +379,26 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         _ => BTreeMap::new(),
     };
 
+    if let (Some(env), Some(n)) = (security.audit.environment, f.opt("environments"))
+        && !declared_envs(n).contains(env.as_str())
+    {
+        let loc = f
+            .opt("security")
+            .and_then(|s| entry(s, "audit"))
+            .and_then(|(_, a)| entry(a, "environment"))
+            .map(|(_, v)| v.loc.clone())
+            .unwrap_or_default();
+        cx.err(
+            format!("security.audit.environment `{env}` is not declared under `environments`"),
+            &loc,
+            "not declared",
+        )
+        .help = Some(format!(
+            "the audit resources live in one declared environment's root; declared: {}",
+            declared_envs(n).into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+
     if !cx.diags.is_empty() {
         return None;
     }
@@ -400,6 +420,20 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         ci,
         file_server,
     })
+}
+
+/// The environment names written under `environments` (valid or not).
+fn declared_envs(node: &Node) -> BTreeSet<String> {
+    match &node.data {
+        Data::Map(entries) => entries
+            .iter()
+            .filter_map(|(k, _)| match &k.data {
+                Data::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 fn valid_region_of(r: &Option<Spanned<String>>) -> Option<&str> {
@@ -637,6 +671,7 @@ fn state(cx: &mut Cx, node: &Node, project: Option<&str>, region: Option<&str>) 
         lock_table: lock_table?.value,
         key_prefix: key_prefix.or(project.map(str::to_string))?,
         region: state_region.map(|s| s.value).or(region.map(str::to_string))?,
+        loc: node.loc.clone(),
     })
 }
 
@@ -678,7 +713,8 @@ fn kafka(cx: &mut Cx, node: &Node) -> Option<Kafka> {
 }
 
 fn security(cx: &mut Cx, node: &Node) -> Security {
-    let Some(f) = cx.fields(node, "the `security` section", &["secrets_kms_key_arns"]) else {
+    let Some(f) = cx.fields(node, "the `security` section", &["secrets_kms_key_arns", "audit", "operator_roles"])
+    else {
         return Security::default();
     };
     let keys = f.opt("secrets_kms_key_arns").map(|n| cx.strings(n)).unwrap_or_default();
@@ -693,7 +729,115 @@ fn security(cx: &mut Cx, node: &Node) -> Security {
             cx.check_pattern(k, ok, "KMS key ARN", "write arn:aws:kms:<region>:<account>:key/<id>");
         }
     }
-    Security { secrets_kms_key_arns: keys.into_iter().map(|k| k.value).collect() }
+    let audit = f.opt("audit").map(|n| audit(cx, n)).unwrap_or_default();
+    let operator_roles = f.opt("operator_roles").map(|n| operator_roles(cx, n)).unwrap_or_default();
+    Security { secrets_kms_key_arns: keys.into_iter().map(|k| k.value).collect(), audit, operator_roles }
+}
+
+fn audit(cx: &mut Cx, node: &Node) -> Audit {
+    let Some(f) = cx.fields(node, "the `security.audit` section", &["environment", "mfa_delete"]) else {
+        return Audit::default();
+    };
+    let environment = f.opt("environment").and_then(|n| cx.choice(n, Env::parse, &ENV_NAMES, MSG_ENVIRONMENT));
+    let mfa_delete = f.opt("mfa_delete").and_then(|n| cx.boolean(n)).unwrap_or(false);
+    Audit { environment, mfa_delete }
+}
+
+const ENV_NAMES: [&str; 4] = ["develop", "test", "qa", "prod"];
+
+/// `arn:aws:iam::<account>:(root|user/..|role/..)` or a bare account id.
+fn is_trusted_principal(s: &str) -> bool {
+    if is_account_id(s) {
+        return true;
+    }
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && is_account_id(parts[4])
+        && (parts[5] == "root"
+            || ["user/", "role/"]
+                .iter()
+                .any(|p| parts[5].strip_prefix(p).is_some_and(|n| !n.is_empty() && !n.contains('*'))))
+}
+
+/// `arn:aws:iam::aws:policy/<name>` or `arn:aws:iam::<account>:policy/<name>`.
+fn is_managed_policy_arn(s: &str) -> bool {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && (parts[4] == "aws" || is_account_id(parts[4]))
+        && parts[5].strip_prefix("policy/").is_some_and(|n| !n.is_empty() && !n.contains('*'))
+}
+
+fn operator_roles(cx: &mut Cx, node: &Node) -> Vec<OperatorRole> {
+    let mut out: Vec<OperatorRole> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for item in cx.seq(node) {
+        let Some(f) = cx.fields(
+            item,
+            "operator role",
+            &["name", "trusted_principals", "managed_policy_arns", "mfa_max_age_seconds"],
+        ) else {
+            continue;
+        };
+        let name = f.req(cx, "name").and_then(|n| cx.string(n));
+        if let Some(n) = &name {
+            // `<project>-<env>-operator-<name>` stays within IAM's 64 characters (project 20, env 7).
+            if cx.check_pattern(
+                n,
+                is_name(n, 1, 24),
+                "operator role name",
+                "1-24 lowercase letters, digits and hyphens, starting with a letter",
+            ) && !seen.insert(n.value.clone())
+            {
+                cx.err(format!("operator role `{}` is declared twice", n.value), &n.loc, "duplicate name").help =
+                    Some("give each operator role its own name".into());
+            }
+        }
+        let principals = f.req(cx, "trusted_principals").map(|n| cx.strings(n)).unwrap_or_default();
+        for p in &principals {
+            cx.check_pattern(
+                p,
+                is_trusted_principal(p),
+                "trusted principal",
+                "an account id (123456789012) or an IAM ARN ending in :root, :user/<name> or :role/<name>, without wildcards",
+            );
+        }
+        if let Some(n) = f.opt("trusted_principals").filter(|n| matches!(&n.data, Data::Seq(i) if i.is_empty())) {
+            cx.err("trusted_principals is empty", &n.loc, "nobody can assume this role").help =
+                Some("list the accounts, users or roles whose people may assume it".into());
+        }
+        let policies = f.req(cx, "managed_policy_arns").map(|n| cx.strings(n)).unwrap_or_default();
+        for p in &policies {
+            cx.check_pattern(
+                p,
+                is_managed_policy_arn(p),
+                "managed policy ARN",
+                "write arn:aws:iam::aws:policy/<name> or arn:aws:iam::<account>:policy/<name>",
+            );
+        }
+        if let Some(n) = f.opt("managed_policy_arns").filter(|n| matches!(&n.data, Data::Seq(i) if i.is_empty())) {
+            cx.err("managed_policy_arns is empty", &n.loc, "the role would grant nothing").help =
+                Some("attach at least one managed policy, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess".into());
+        }
+        let age = f.opt("mfa_max_age_seconds").map_or(Some(3600), |n| cx.uint(n, 300, 43200).map(|v| v as u32));
+        if let (Some(name), Some(age)) = (name, age) {
+            out.push(OperatorRole {
+                name: name.value,
+                trusted_principals: principals.into_iter().map(|p| p.value).collect(),
+                managed_policy_arns: policies.into_iter().map(|p| p.value).collect(),
+                mfa_max_age_seconds: age,
+                loc: item.loc.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Network plus the base values environments inherit.
@@ -1297,7 +1441,7 @@ fn service(
     }
     let mut secrets = BTreeMap::new();
     if let Some(n) = f.opt("secrets") {
-        for (k, v) in cx.string_map(n) {
+        for (k, v) in secret_entries(cx, n) {
             if !is_env_var_name(&k) {
                 cx.err(format!("`{}` is not a valid environment variable name", k.value), &k.loc, "invalid name")
                     .help = Some("use upper-case letters, digits and underscores, e.g. DB_PASSWORD".into());
@@ -1324,7 +1468,11 @@ fn service(
                 cx.err(format!("`{}` is both a plain variable and a secret", k.value), &k.loc, "defined twice");
                 continue;
             }
-            if let Some(r) = secret_ref(cx, &v) {
+            let r = match v {
+                SecretValue::Plain(v) => secret_ref(cx, &v),
+                SecretValue::Managed(m) => m,
+            };
+            if let Some(r) = r {
                 secrets.insert(k.value, r);
             }
         }
@@ -1546,6 +1694,69 @@ fn file_server(cx: &mut Cx, node: &Node, azs: &Spanned<Vec<String>>) -> Option<F
         availability_zone: availability_zone?,
         loc: node.loc.clone(),
     })
+}
+
+/// One `services[].secrets` value: a reference (string) or a managed secret (mapping).
+enum SecretValue {
+    Plain(Spanned<String>),
+    /// `None` when the mapping had errors (already reported).
+    Managed(Option<SecretRef>),
+}
+
+/// The entries of `services[].secrets`: mappings are managed secrets, everything else
+/// goes through [`Cx::string_map`]'s rules.
+fn secret_entries(cx: &mut Cx, node: &Node) -> Vec<(Spanned<String>, SecretValue)> {
+    let Data::Map(entries) = &node.data else {
+        cx.type_err(node, "a mapping");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        if matches!(v.data, Data::Map(_)) {
+            let Data::Str(key) = &k.data else { continue };
+            out.push((Spanned::new(key.clone(), k.loc.clone()), SecretValue::Managed(managed_secret(cx, v))));
+        } else {
+            let one = Node { data: Data::Map(vec![(k.clone(), v.clone())]), ..node.clone() };
+            out.extend(cx.string_map(&one).into_iter().map(|(k, v)| (k, SecretValue::Plain(v))));
+        }
+    }
+    out
+}
+
+/// `{managed: true, rotation_lambda_arn: ..., rotation_days: 30}`.
+fn managed_secret(cx: &mut Cx, node: &Node) -> Option<SecretRef> {
+    let f = cx.fields(node, "a managed secret", &["managed", "rotation_lambda_arn", "rotation_days"])?;
+    let managed = f.req(cx, "managed").and_then(|n| cx.boolean(n));
+    if managed == Some(false) {
+        let n = f.opt("managed").expect("read above");
+        cx.err("a secret mapping must set `managed: true`", &n.loc, "not managed").help = Some(
+            "write an existing secret as a string (its ARN or name), or set `managed: true` to let ecsforge create it"
+                .into(),
+        );
+    }
+    let lambda = f.opt("rotation_lambda_arn").and_then(|n| cx.string(n));
+    if let Some(l) = &lambda {
+        // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+        let parts: Vec<&str> = l.splitn(7, ':').collect();
+        let ok = is_arn_of(l, "lambda")
+            && is_account_id(parts[4])
+            && parts.get(5) == Some(&"function")
+            && parts.get(6).is_some_and(|n| !n.is_empty());
+        cx.check_pattern(l, ok, "Lambda function ARN", "write arn:aws:lambda:<region>:<account>:function:<name>");
+    }
+    let days_node = f.opt("rotation_days");
+    let days = cx.u32_in(days_node, 1, 1000);
+    if let (Some(n), None) = (days_node, &lambda) {
+        cx.err("`rotation_days` needs a `rotation_lambda_arn`", &n.loc, "nothing rotates it").help =
+            Some("add the ARN of the rotation Lambda, or drop rotation_days".into());
+    }
+    if managed != Some(true) || (days_node.is_some() && days.is_none()) {
+        return None;
+    }
+    Some(SecretRef::Managed(ManagedSecret {
+        rotation_lambda_arn: lambda.map(|l| l.value),
+        rotation_days: days.unwrap_or(30),
+    }))
 }
 
 fn looks_secret(name: &str) -> bool {

@@ -257,6 +257,8 @@ pub struct State {
     pub key_prefix: String,
     /// Region of the state bucket (defaults to the manifest region).
     pub region: String,
+    /// The `state` section.
+    pub loc: Loc,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -280,6 +282,45 @@ pub struct Security {
     /// Customer-managed keys that encrypt the referenced secrets; execution
     /// roles get `kms:Decrypt` on these, via Secrets Manager/SSM only.
     pub secrets_kms_key_arns: Vec<String>,
+    /// The account-wide audit resources (`security.audit`).
+    pub audit: Audit,
+    /// IAM roles people assume (`security.operator_roles`), created in every environment.
+    pub operator_roles: Vec<OperatorRole>,
+}
+
+/// `security.audit`: the CloudTrail trail, its bucket and the AWS Config
+/// recorder exist once per account (and region), so one environment's root
+/// owns them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Audit {
+    /// The owning environment as written; `None` means the default (see
+    /// [`Manifest::audit_environment`]).
+    pub environment: Option<Env>,
+    /// The root user has enabled MFA delete on the audit bucket (it cannot be
+    /// enabled through Terraform); the generated versioning declares it.
+    pub mfa_delete: bool,
+}
+
+/// One `security.operator_roles` entry: a role people assume.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorRole {
+    /// Short name; the role is `<project>-<env>-operator-<name>`.
+    pub name: String,
+    /// Account ids or IAM ARNs (`:root`, `:user/...`, `:role/...`) allowed to assume it.
+    pub trusted_principals: Vec<String>,
+    pub managed_policy_arns: Vec<String>,
+    /// In prod, the largest `aws:MultiFactorAuthAge` (seconds) accepted.
+    pub mfa_max_age_seconds: u32,
+    pub loc: Loc,
+}
+
+/// A secret ecsforge creates (`services[].secrets.<NAME>: {managed: true}`):
+/// `<project>/<env>/<service>/<NAME>`, without a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedSecret {
+    /// The Lambda that rotates it; no rotation without one.
+    pub rotation_lambda_arn: Option<String>,
+    pub rotation_days: u32,
 }
 
 /// One environment, with every default already applied.
@@ -334,6 +375,8 @@ pub enum SecretRef {
     SecretsManagerName(String),
     /// An SSM parameter, by full ARN.
     SsmParameterArn(String),
+    /// A secret ecsforge creates for this service in every environment.
+    Managed(ManagedSecret),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -397,6 +440,18 @@ impl Manifest {
 
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name.as_str() == name)
+    }
+
+    /// The environment whose root creates the account-wide audit resources:
+    /// `security.audit.environment`, else prod when declared, else the last
+    /// declared environment in promotion order.
+    pub fn audit_environment(&self) -> Option<Env> {
+        self.security
+            .audit
+            .environment
+            .filter(|e| self.environments.contains_key(e))
+            .or_else(|| self.environments.contains_key(&Env::Prod).then_some(Env::Prod))
+            .or_else(|| self.environments.keys().next_back().copied())
     }
 }
 

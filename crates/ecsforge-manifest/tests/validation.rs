@@ -240,6 +240,47 @@ cases! {
     canary_bad_controller,
     canary_green_name_clash,
     monitoring_bad_email,
+    operator_roles_invalid,
+    managed_secret_invalid,
+    audit_environment_undeclared,
+}
+
+#[test]
+fn security_defaults_and_settings() {
+    let text = fixture("fixtures/valid.yaml");
+    let m = load("fixtures/valid.yaml", &text).unwrap();
+    // Audit resources default to prod; MFA delete is not declared unless the manifest says so.
+    assert_eq!((m.audit_environment(), m.security.audit.mfa_delete), (Some(Env::Prod), false));
+    assert!(m.security.operator_roles.is_empty());
+    let without_prod = text.replace("  prod:\n    vpc_cidr: 10.40.0.0/16\n", "  qa:\n    vpc_cidr: 10.40.0.0/16\n").replace(
+        "    alb:\n      certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/prod\n    services:\n      orders-api:\n        cpu: 512\n        memory: 1024\n",
+        "    alb:\n      certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/prod\n",
+    );
+    let m = load("fixtures/valid.yaml", &without_prod).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    // Without prod, the last environment in promotion order owns them.
+    assert_eq!(m.audit_environment(), Some(Env::Qa));
+    let secured = text.replace(
+        "environments:\n",
+        "security:\n  audit: {environment: develop, mfa_delete: true}\n  operator_roles:\n    - {name: ops, trusted_principals: [\"123456789012\", \"arn:aws:iam::123456789012:role/sso\"], managed_policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]}\nenvironments:\n",
+    ).replace(
+        "    allow_from: [orders-api]\n",
+        "    allow_from: [orders-api]\n    secrets:\n      DB_PASSWORD: {managed: true}\n      API_KEY: {managed: true, rotation_lambda_arn: \"arn:aws:lambda:us-east-1:123456789012:function:rotate\", rotation_days: 7}\n",
+    );
+    let m = load("fixtures/valid.yaml", &secured).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    assert_eq!((m.audit_environment(), m.security.audit.mfa_delete), (Some(Env::Develop), true));
+    let ops = &m.security.operator_roles[0];
+    assert_eq!((ops.name.as_str(), ops.mfa_max_age_seconds), ("ops", 3600));
+    assert_eq!(ops.trusted_principals, ["123456789012", "arn:aws:iam::123456789012:role/sso"]);
+    use ecsforge_manifest::{ManagedSecret, SecretRef};
+    let secrets = &m.services[1].secrets;
+    assert_eq!(secrets["DB_PASSWORD"], SecretRef::Managed(ManagedSecret { rotation_lambda_arn: None, rotation_days: 30 }));
+    assert_eq!(
+        secrets["API_KEY"],
+        SecretRef::Managed(ManagedSecret {
+            rotation_lambda_arn: Some("arn:aws:lambda:us-east-1:123456789012:function:rotate".into()),
+            rotation_days: 7
+        })
+    );
 }
 
 #[test]

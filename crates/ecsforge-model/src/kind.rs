@@ -111,6 +111,12 @@ kinds! {
     IamInstanceProfile => "aws_iam_instance_profile", tags: true;
     SecretsManagerSecret => "aws_secretsmanager_secret", tags: true;
     SecretsManagerSecretVersion => "aws_secretsmanager_secret_version", tags: false;
+    CloudTrail => "aws_cloudtrail", tags: true;
+    SecretsManagerSecretPolicy => "aws_secretsmanager_secret_policy", tags: false;
+    SecretsManagerSecretRotation => "aws_secretsmanager_secret_rotation", tags: false;
+    ConfigRecorder => "aws_config_configuration_recorder", tags: false;
+    ConfigRecorderStatus => "aws_config_configuration_recorder_status", tags: false;
+    ConfigDeliveryChannel => "aws_config_delivery_channel", tags: false;
 }
 
 #[cfg(test)]

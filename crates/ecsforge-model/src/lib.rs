@@ -108,6 +108,8 @@ pub enum Concern {
     Ci,
     /// The Windows SMB file server (`file_server:`).
     FileServer,
+    /// The Terraform state bucket and lock table (the bootstrap root).
+    State,
 }
 
 impl Concern {
@@ -124,6 +126,7 @@ impl Concern {
             Concern::Monitoring => "monitoring".into(),
             Concern::Ci => "ci".into(),
             Concern::FileServer => "file_server".into(),
+            Concern::State => "state".into(),
         }
     }
 }
@@ -246,6 +249,11 @@ pub struct InfraModel {
     pub outputs: BTreeMap<String, Output>,
     /// Suppressions declared in the input itself (CloudFormation `Metadata.ecsforge.suppress`).
     pub suppressions: Vec<Suppression>,
+    /// The environment whose root holds this account's and region's one-per-account
+    /// resources (the AWS Config recorder, the CloudTrail trail), when that is not
+    /// this model. Synth sets it; ingested models leave it `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_resources_in: Option<String>,
     /// Root-module input variables, by name. Attributes use them through
     /// [`Reference::variable`]; their values are given at plan/apply time and
     /// never stored in the model.
@@ -284,7 +292,34 @@ pub enum ModelError {
     UndeclaredVariable { from: Address, name: String },
 }
 
+/// The root-module output that carries [`InfraModel::account_resources_in`]
+/// through Terraform, so a plan or `*.tf.json` of a root without the audit
+/// resources is judged like the manifest it came from.
+pub const ACCOUNT_RESOURCES_OUTPUT: &str = "ecsforge_account_resources_in";
+
 impl InfraModel {
+    /// Records that `env`'s root holds the account-wide audit resources, in
+    /// the model and as the [`ACCOUNT_RESOURCES_OUTPUT`] output.
+    pub fn declare_account_resources_in(&mut self, env: &str) {
+        self.account_resources_in = Some(env.to_string());
+        self.outputs.insert(
+            ACCOUNT_RESOURCES_OUTPUT.to_string(),
+            Output {
+                value: Value::from(env),
+                description: "The environment whose root holds this account's CloudTrail trail and AWS Config recorder"
+                    .to_string(),
+            },
+        );
+    }
+
+    /// Sets [`InfraModel::account_resources_in`] from the
+    /// [`ACCOUNT_RESOURCES_OUTPUT`] output, when an ingested root has it.
+    pub fn account_resources_from_outputs(&mut self) {
+        if let Some(Output { value: Value::String(env), .. }) = self.outputs.get(ACCOUNT_RESOURCES_OUTPUT) {
+            self.account_resources_in = Some(env.clone());
+        }
+    }
+
     /// Adds a resource, refusing a duplicate address.
     pub fn insert(&mut self, r: Resource) -> Result<Value, ModelError> {
         let id = r.attr("id");

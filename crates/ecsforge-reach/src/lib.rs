@@ -257,7 +257,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
         let from: Vec<&str> = containers
             .iter()
             .flat_map(|c| c.get("secrets").map(Value::as_list).unwrap_or(&[]))
-            .filter_map(|s| s.get("valueFrom").and_then(Value::as_str))
+            .filter_map(|s| s.get("valueFrom").and_then(|v| secret_value_from(m, v)))
             .collect();
         if from.iter().any(|f| !f.starts_with("arn:aws:ssm:")) {
             deps.push(Dependency::SecretsManager);

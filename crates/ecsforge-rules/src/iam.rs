@@ -80,7 +80,7 @@ pub fn execution_role_gap(m: &InfraModel, roles: &RolePolicies, td: &Resource) -
     let from: Vec<&str> = cs
         .iter()
         .flat_map(|c| c.get("secrets").map(Value::as_list).unwrap_or(&[]))
-        .filter_map(|s| s.get("valueFrom").and_then(Value::as_str))
+        .filter_map(|s| s.get("valueFrom").and_then(|v| secret_value_from(m, v)))
         .collect();
     if from.iter().any(|f| !f.starts_with("arn:aws:ssm:")) {
         needed.push("secretsmanager:GetSecretValue");

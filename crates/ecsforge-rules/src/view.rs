@@ -867,3 +867,17 @@ pub fn is_standby(s: &Resource, weights: &std::collections::HashMap<&Address, Ve
         blocks(s, "load_balancer").iter().filter_map(|b| b.get("target_group_arn")).filter_map(ref_address).collect();
     !tgs.is_empty() && tgs.iter().all(|tg| weights.get(tg).is_some_and(|w| !w.is_empty() && w.iter().all(|w| *w == 0)))
 }
+
+/// A container secret's `valueFrom` as an ARN-like string: the literal, or for a
+/// reference to a secret or parameter defined in the model (whose ARN is known
+/// only after apply) a stand-in naming its service.
+pub fn secret_value_from<'v>(m: &InfraModel, v: &'v Value) -> Option<&'v str> {
+    if let Some(s) = v.as_str() {
+        return Some(s);
+    }
+    match target(m, v).map(|r| r.address.resource_type()) {
+        Some("aws_secretsmanager_secret") => Some("arn:aws:secretsmanager:"),
+        Some("aws_ssm_parameter") => Some("arn:aws:ssm:"),
+        _ => None,
+    }
+}

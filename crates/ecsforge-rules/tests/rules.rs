@@ -45,13 +45,6 @@ fn registry_is_well_formed() {
     }
 }
 
-/// Rules that legitimately fire on today's synthesized platforms: synth does
-/// not yet create an AWS Config recorder (EF056). It arrives with the
-/// "complete the platform" issue; then this list must become empty (as must
-/// `AWAITING_PLATFORM_RESOURCES` in ecsforge-terraform's property test, and
-/// the examples' `suppress:` entries, which accept exactly these findings).
-const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
-
 /// The one finding synth accepts on purpose, with its reason in the model: EF045
 /// on the Windows file server's SMB secret (`file_server:`), whose password is
 /// the operator's and cannot rotate without changing the Windows account.
@@ -84,15 +77,13 @@ fn examples_have_only_expected_findings() {
     ] {
         for env in envs {
             let m = example(name, env);
-            // One EF056 per environment.
-            let mut expected = BTreeMap::from([("EF056", 1)]);
-            assert!(expected.keys().all(|c| AWAITING_PLATFORM_RESOURCES.contains(c)));
+            // The platform is complete: nothing is found but the file server's accepted EF045.
+            let mut expected = BTreeMap::new();
             if m.get(&Address(FILE_SERVER_SECRET.into())).is_some() {
                 expected.insert("EF045", 1);
                 assert!(check(&m, None, &[]).iter().any(is_file_server_rotation), "{name}/{env}: EF045 not suppressed");
             }
             assert_eq!(counts(&m), expected, "{name}/{env}: {:#?}", check(&m, None, &[]));
-            // The examples accept them with a reason; nothing else is found.
             assert!(check(&m, None, &[]).iter().all(|f| f.suppressed.is_some()), "{name}/{env}: unsuppressed findings");
         }
     }
@@ -267,26 +258,23 @@ fn add_success_alarms(m: &mut InfraModel) {
     }
 }
 
-/// An enabled AWS Config recorder for all supported types (what EF056 asks for).
-fn add_config_recorder(m: &mut InfraModel) {
-    let rec = other("aws_config_configuration_recorder", "main")
-        .with("name", "recorder")
-        .with("recording_group", Value::block([("all_supported", Value::from(true))]));
-    let name = rec.attr("name");
-    add(m, rec);
-    add(m, other("aws_config_configuration_recorder_status", "main").with("name", name).with("is_enabled", true));
-}
-
-/// Everything the "complete the platform" issue will add.
-fn complete_platform(m: &mut InfraModel) {
-    add_config_recorder(m);
+#[test]
+fn bootstrap_roots_have_no_findings() {
+    for name in ["ecr-private", "twelve-services", "canary-web", "github-actions"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name).join("ecsforge.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let m = ecsforge_manifest::load(&format!("examples/{name}/ecsforge.yaml"), &text).unwrap();
+        let model = ecsforge_synth::bootstrap::bootstrap(&m).unwrap();
+        assert!(model.backend.is_none(), "{name}: the bootstrap root keeps local state");
+        let findings = check(&model, None, &[]);
+        assert!(findings.is_empty(), "{name}: {findings:#?}");
+    }
 }
 
 #[test]
 fn completed_platforms_have_no_findings() {
     for (name, env) in [("ecr-private", Env::Prod), ("twelve-services", Env::Prod), ("twelve-services", Env::Develop)] {
-        let mut m = example(name, env);
-        complete_platform(&mut m);
+        let m = example(name, env);
         let findings = findings(&m, &[]);
         assert!(findings.is_empty(), "{name}/{env}: {findings:#?}");
     }
@@ -498,7 +486,7 @@ fn each_rule_fires_on_its_mutation() {
         opts.insert("awslogs-group".into(), orders);
     });
     // Drop one synthesized alarm.
-    check_mutation_with("EF030", "twelve-services", Prod, complete_platform, |m| {
+    check_mutation("EF030", "twelve-services", Prod, |m| {
         m.resources.remove(&Address::new("aws_cloudwatch_metric_alarm", "payments_api_memory_high")).unwrap();
     });
     check_mutation("EF031", "twelve-services", Prod, |m| {
@@ -583,24 +571,44 @@ fn each_rule_fires_on_its_mutation() {
             tags.insert("Environment".into(), Value::from("prod"));
         });
     });
-    // CloudTrail is not synthesized: these mutations add a trail.
-    check_mutation("EF052", "twelve-services", Prod, |m| {
+    // Trails added by hand (EF052 on a trail without KMS) and prod's synthesized trail.
+    check_mutation("EF052", "twelve-services", Develop, |m| {
         let mut t = cloudtrail(m, false);
         t.attrs.remove("s3_bucket_name");
         add(m, t);
     });
-    check_mutation("EF053", "twelve-services", Prod, |m| {
+    check_mutation("EF052", "twelve-services", Prod, |m| {
+        res(m, "aws_cloudtrail", "main").attrs.remove("kms_key_id");
+    });
+    check_mutation("EF053", "twelve-services", Develop, |m| {
         let t = cloudtrail(m, true);
         add(m, t);
     });
+    // What prod's audit bucket declares when the manifest does not say the root user enabled MFA delete.
+    check_mutation("EF053", "twelve-services", Prod, |m| {
+        set_block_field(
+            res(m, "aws_s3_bucket_versioning", "audit"),
+            "versioning_configuration",
+            "mfa_delete",
+            "Disabled".into(),
+        );
+    });
     check_mutation("EF054", "ecr-private", Prod, |m| people_role(m, false));
+    // The synthesized operator role without its MFA condition.
+    check_mutation("EF054", "twelve-services", Prod, |m| {
+        for s in statements_mut(res(m, "aws_iam_role", "operator_read_only"), "assume_role_policy") {
+            if let Value::Map(st) = s {
+                st.remove("Condition");
+            }
+        }
+    });
     check_mutation("EF055", "ecr-private", Develop, |m| {
         mutate(m, Kind::EcrRepository, |r| {
             let Some(Value::Map(tags)) = r.attrs.get_mut("tags") else { panic!("tags") };
             tags.remove("Owner");
         });
     });
-    check_mutation_with("EF056", "ecr-private", Develop, complete_platform, |m| {
+    check_mutation("EF056", "ecr-private", Prod, |m| {
         set_block_field(
             res(m, "aws_config_configuration_recorder", "main"),
             "recording_group",
@@ -608,6 +616,8 @@ fn each_rule_fires_on_its_mutation() {
             false.into(),
         );
     });
+    // A root that no longer says which environment holds the account's recorder lacks one.
+    check_mutation("EF056", "ecr-private", Develop, |m| m.account_resources_in = None);
     // The doc-000 outage: no NAT (endpoints-only) and the S3 endpoint loses a route table.
     check_mutation("EF101", "ecr-private", Develop, |m| {
         let s3 = m.resources.get_mut(&Address::new("aws_vpc_endpoint", "s3")).unwrap();
@@ -663,7 +673,7 @@ fn each_rule_fires_on_its_mutation() {
         let sg = res(m, "aws_security_group", "file_processor");
         set_block_field(sg, "egress", "security_groups", Value::list([endpoints]));
     });
-    check_mutation_with("EF109", "twelve-services", Develop, complete_platform, |m| {
+    check_mutation("EF109", "twelve-services", Develop, |m| {
         res(m, "aws_cloudwatch_metric_alarm", "users_api_success_rate").set("threshold", 95);
     });
 }
@@ -674,7 +684,6 @@ fn each_rule_fires_on_its_mutation() {
 fn correct_versions_of_added_resources_pass() {
     let clean = |mutation: &dyn Fn(&mut InfraModel)| {
         let mut m = example("ecr-private", Env::Prod);
-        complete_platform(&mut m);
         mutation(&mut m);
         let findings = findings(&m, &[]);
         assert!(findings.is_empty(), "{findings:#?}");
@@ -704,9 +713,9 @@ fn correct_versions_of_added_resources_pass() {
         m.resources.retain(|a, _| !a.name().ends_with("_success_rate"));
         add_success_alarms(m);
     });
-    // EF052, EF053: an encrypted trail into a versioned bucket with MFA delete.
-    let mut m = example("twelve-services", Env::Prod);
-    complete_platform(&mut m);
+    // EF052, EF053: an encrypted trail into a versioned bucket with MFA delete
+    // (develop: prod's root already has the synthesized trail).
+    let mut m = example("twelve-services", Env::Develop);
     let t = cloudtrail(&m, true);
     add(&mut m, t);
     set_block_field(
@@ -750,7 +759,6 @@ fn buildspec_tags_follow_assignments() {
 #[test]
 fn sg_duplicate_rules_reports_shadowed_rules() {
     let mut m = example("ecr-private", Env::Develop);
-    complete_platform(&mut m);
     res(&mut m, "aws_security_group", "file_processor").set(
         "egress",
         Value::list([json(r#"{"protocol": "udp", "from_port": 53, "to_port": 53, "cidr_blocks": ["0.0.0.0/0"]}"#)]),
@@ -779,7 +787,6 @@ fn sg_duplicate_rules_reports_shadowed_rules() {
 #[test]
 fn environment_names_and_values_that_are_not_secrets() {
     let mut m = example("ecr-private", Env::Develop);
-    complete_platform(&mut m);
     mutate(&mut m, Kind::EcsTaskDefinition, |r| {
         let Some(Value::List(env)) = container(r).get_mut("environment") else { panic!("environment") };
         env.push(json(r#"{"name": "TOKEN_TTL_SECONDS", "value": "3600"}"#));
@@ -803,7 +810,6 @@ fn environment_names_and_values_that_are_not_secrets() {
 #[test]
 fn unknown_values_are_not_judged() {
     let mut m = example("twelve-services", Env::Prod);
-    complete_platform(&mut m);
     res(&mut m, "aws_cloudwatch_log_group", "orders_api").set("kms_key_id", Value::Unknown);
     res(&mut m, "aws_ecr_repository", "orders_api").set("tags", Value::Unknown);
     res(&mut m, "aws_ecr_lifecycle_policy", "cart_api").set("policy", Value::Unknown);
@@ -834,7 +840,6 @@ fn every_rule_has_a_mutation_test() {
 #[test]
 fn suppressions_are_counted_not_hidden() {
     let mut m = example("ecr-private", Env::Develop);
-    complete_platform(&mut m);
     mutate(&mut m, Kind::EcrRepository, |r| r.set("image_tag_mutability", "MUTABLE"));
     let addr = m.of_kind(Kind::EcrRepository).next().unwrap().address.to_string();
     let sup = ecsforge_rules::Suppress {

@@ -44,20 +44,26 @@ pub(crate) fn build(cx: &mut Cx, keys: &Keys) -> Cluster {
         .with("setting", Value::block([("name", Value::from("containerInsights")), ("value", Value::from("enabled"))]))
         .with(
             "configuration",
-            Value::block([(
-                "execute_command_configuration",
-                Value::block([
-                    ("kms_key_id", r(&keys.logs, "arn")),
-                    ("logging", Value::from("OVERRIDE")),
-                    (
-                        "log_configuration",
-                        Value::block([
-                            ("cloud_watch_log_group_name", r(&exec_logs, "name")),
-                            ("cloud_watch_encryption_enabled", Value::from(true)),
-                        ]),
-                    ),
-                ]),
-            )]),
+            Value::block([
+                (
+                    "managed_storage_configuration",
+                    Value::block([("fargate_ephemeral_storage_kms_key_id", r(&keys.ecs, "id"))]),
+                ),
+                (
+                    "execute_command_configuration",
+                    Value::block([
+                        ("kms_key_id", r(&keys.ecs, "arn")),
+                        ("logging", Value::from("OVERRIDE")),
+                        (
+                            "log_configuration",
+                            Value::block([
+                                ("cloud_watch_log_group_name", r(&exec_logs, "name")),
+                                ("cloud_watch_encryption_enabled", Value::from(true)),
+                            ]),
+                        ),
+                    ]),
+                ),
+            ]),
         );
     let cluster = cx.add(cluster, Some(&name));
     // Both providers are attached everywhere; the strategy decides their use.

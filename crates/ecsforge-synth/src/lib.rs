@@ -10,6 +10,8 @@ use ecsforge_manifest::{Env, Environment, Loc, Manifest};
 use ecsforge_model::{Address, Backend, Concern, InfraModel, Kind, ModelError, Output, Provenance, Resource, Value};
 
 mod alb;
+mod audit;
+pub mod bootstrap;
 mod bucket;
 pub mod ci;
 mod cluster;
@@ -52,6 +54,8 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
     let mut cx = Cx::new(m, environment);
     let net = network::build(&mut cx);
     let keys = security::build(&mut cx);
+    audit::build(&mut cx, &keys);
+    security::operator_roles(&mut cx);
     let cluster = cluster::build(&mut cx, &keys);
     let endpoints_sg = network::endpoints_sg(&mut cx, &net);
     let alb = if m.has_public_services() { Some(alb::build(&mut cx, &net)) } else { None };

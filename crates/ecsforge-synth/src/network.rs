@@ -212,7 +212,7 @@ pub(crate) fn interface_services(cx: &Cx) -> Vec<String> {
     let mut ssm = false;
     for s in secrets {
         match s {
-            SecretRef::SecretsManagerArn(_) | SecretRef::SecretsManagerName(_) => sm = true,
+            SecretRef::SecretsManagerArn(_) | SecretRef::SecretsManagerName(_) | SecretRef::Managed(_) => sm = true,
             SecretRef::SsmParameterArn(_) => ssm = true,
         }
     }

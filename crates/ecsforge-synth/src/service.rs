@@ -319,6 +319,9 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .with("kms_key_id", r(&sh.keys.logs, "arn"));
     let lg = cx.add(lg, None);
 
+    // --- Managed secrets (created here, read by the execution role only) --------
+    let managed = crate::security::managed_secrets(cx, sh.keys, s);
+
     // --- IAM ------------------------------------------------------------------
     let exec_name = aws_name(&[&prefix, svc, "exec"], 64);
     let exec = cx
@@ -340,11 +343,11 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         ),
     ];
     let (sm_arns, ssm_arns) = secret_arns(&s.secrets, &region, &account);
-    if !sm_arns.is_empty() {
+    if !sm_arns.is_empty() || !managed.is_empty() {
         exec_statements.push(policy::allow(
             "ReadSecrets",
             &["secretsmanager:GetSecretValue"],
-            sm_arns.iter().map(Value::from).collect(),
+            sm_arns.iter().map(Value::from).chain(managed.values().map(|a| r(a, "arn"))).collect(),
         ));
     }
     if !ssm_arns.is_empty() {
@@ -371,12 +374,23 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             )]),
         ));
     }
+    if !managed.is_empty() {
+        exec_statements.push(policy::with(
+            policy::allow("DecryptManagedSecrets", &["kms:Decrypt"], vec![r(&sh.keys.secrets, "arn")]),
+            "Condition",
+            Value::map([(
+                "StringEquals",
+                Value::map([("kms:ViaService", Value::from(format!("secretsmanager.{region}.amazonaws.com")))]),
+            )]),
+        ));
+    }
     let exec_policy = cx
         .res(Kind::IamRolePolicy, &format!("{id}_execution"), c.clone(), p.clone())
         .with("name", "ecs-task-execution")
         .with("role", r(&exec, "id"))
         .with("policy", policy::document(exec_statements));
     cx.add(exec_policy, None);
+    crate::security::managed_secret_policies(cx, s, &managed, &exec);
 
     let task_name = aws_name(&[&prefix, svc, "task"], 64);
     let task_role = cx
@@ -433,7 +447,7 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     cx.add(rp, None);
 
     // --- Task definition --------------------------------------------------------
-    let container = container_definition(cx, rs, &repo, &lg);
+    let container = container_definition(cx, rs, &repo, &lg, &managed);
     let mut td = cx
         .res(Kind::EcsTaskDefinition, &id, c.clone(), p.clone())
         .with("family", format!("{prefix}-{svc}"))
@@ -646,6 +660,8 @@ pub(crate) fn secret_arns(
                 sm.push(format!("arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????"))
             }
             SecretRef::SsmParameterArn(arn) => ssm.push(arn.clone()),
+            // Granted by reference to the secret ecsforge creates.
+            SecretRef::Managed(_) => {}
         }
     }
     sm.sort();
@@ -669,7 +685,13 @@ fn health_command(runtime: Runtime, port: u16, path: &str) -> String {
     }
 }
 
-fn container_definition(cx: &Cx, rs: &ResolvedService, repo: &Address, lg: &Address) -> Value {
+fn container_definition(
+    cx: &Cx,
+    rs: &ResolvedService,
+    repo: &Address,
+    lg: &Address,
+    managed: &BTreeMap<String, Address>,
+) -> Value {
     let s = rs.service;
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     match s.runtime {
@@ -693,10 +715,11 @@ fn container_definition(cx: &Cx, rs: &ResolvedService, repo: &Address, lg: &Addr
             .iter()
             .map(|(k, v)| {
                 let from = match v {
-                    SecretRef::SecretsManagerArn(a) | SecretRef::SsmParameterArn(a) => a.clone(),
-                    SecretRef::SecretsManagerName(n) => n.clone(),
+                    SecretRef::SecretsManagerArn(a) | SecretRef::SsmParameterArn(a) => Value::from(a.as_str()),
+                    SecretRef::SecretsManagerName(n) => Value::from(n.as_str()),
+                    SecretRef::Managed(_) => r(&managed[k], "arn"),
                 };
-                Value::map([("name", Value::from(k.as_str())), ("valueFrom", Value::from(from))])
+                Value::map([("name", Value::from(k.as_str())), ("valueFrom", from)])
             })
             .collect(),
     );

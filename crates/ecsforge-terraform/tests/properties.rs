@@ -35,6 +35,10 @@ struct Spec {
     ci: Option<bool>,
     /// A `file_server` in this AZ (index into the spec's AZs, modulo their number).
     file_server: Option<usize>,
+    /// `security.audit.environment` as an index into `envs` (else the default, prod).
+    audit_env: Option<usize>,
+    /// Operator roles (`security.operator_roles`) to declare.
+    operators: usize,
 }
 
 const SIZES: [(u32, u32); 8] =
@@ -50,7 +54,7 @@ fn svc() -> impl Strategy<Value = Svc> {
         any::<bool>(),
         1u32..4,
         proptest::collection::vec(0usize..8, 0..3),
-        proptest::option::of(0u8..3),
+        proptest::option::of(0u8..4),
         proptest::option::of((any::<bool>(), 0usize..3)),
         any::<bool>(),
     )
@@ -86,17 +90,24 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::collection::vec(svc(), 1..7),
         any::<bool>(),
         proptest::option::of(any::<bool>()),
-        proptest::option::of(0usize..4),
+        (proptest::option::of(0usize..4), 0usize..3, proptest::option::of(0usize..4)),
     )
-        .prop_map(|(project, azs, d, t, q, p, services, extra_endpoint, ci, file_server)| Spec {
-            project,
-            azs,
-            envs: [d, t, q, Some(p)].into_iter().flatten().collect(),
-            services,
-            extra_endpoint,
-            ci,
-            file_server,
-        })
+        .prop_map(
+            |(project, azs, d, t, q, p, services, extra_endpoint, ci, (audit_env, operators, file_server))| {
+                let envs: Vec<_> = [d, t, q, Some(p)].into_iter().flatten().collect();
+                Spec {
+                    project,
+                    azs,
+                    audit_env: audit_env.map(|i| i % envs.len()),
+                    envs,
+                    services,
+                    extra_endpoint,
+                    ci,
+                    operators,
+                    file_server,
+                }
+            },
+        )
 }
 
 fn name(i: usize) -> String {
@@ -121,6 +132,19 @@ fn render(s: &Spec) -> String {
         ),
         Some(false) => y.push_str("ci: {provider: github-actions, repository: org/mono, branch: release/main}\n"),
         None => {}
+    }
+    // The root user has enabled MFA delete on the audit bucket (EF053 otherwise reports it).
+    y.push_str("security:\n  audit:\n    mfa_delete: true\n");
+    if let Some(i) = s.audit_env {
+        y.push_str(&format!("    environment: {}\n", s.envs[i].0));
+    }
+    if s.operators > 0 {
+        y.push_str("  operator_roles:\n");
+        for i in 0..s.operators {
+            y.push_str(&format!(
+                "    - {{name: ops-{i}, trusted_principals: [\"123456789012\"], managed_policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]}}\n"
+            ));
+        }
     }
     y.push_str("environments:\n");
     for (env, egress, spot) in &s.envs {
@@ -167,6 +191,9 @@ fn render(s: &Spec) -> String {
                 "    secrets: {DB_PASSWORD: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf\"}\n",
             ),
             Some(1) => y.push_str("    secrets: {API_KEY: shop/api-key}\n"),
+            Some(2) => y.push_str(
+                "    secrets: {SIGNING_KEY: {managed: true, rotation_lambda_arn: \"arn:aws:lambda:us-east-1:123456789012:function:rotate\"}}\n",
+            ),
             Some(_) => y.push_str("    secrets: {TOKEN: \"arn:aws:ssm:us-east-1:123456789012:parameter/app/token\"}\n"),
             None => {}
         }
@@ -208,11 +235,6 @@ fn assert_sorted(v: &serde_json::Value, at: &str) {
     }
 }
 
-/// Rules that report platform resources synth does not produce yet (the AWS
-/// Config recorder): the "complete the platform" issue adds it, and then this
-/// list must become empty.
-const AWAITING_PLATFORM_RESOURCES: [&str; 1] = ["EF056"];
-
 /// The one finding synth accepts on purpose, suppressed with its reason in the
 /// model: EF045 on the file server's SMB secret, whose password is the operator's.
 fn is_file_server_rotation(f: &ecsforge_rules::Finding) -> bool {
@@ -220,7 +242,7 @@ fn is_file_server_rotation(f: &ecsforge_rules::Finding) -> bool {
 }
 
 /// AWS names that must be unique per type, with their length limits.
-const NAMED: [(&str, &str, usize); 18] = [
+const NAMED: [(&str, &str, usize); 20] = [
     ("aws_sns_topic", "name", 256),
     ("aws_cloudwatch_metric_alarm", "alarm_name", 255),
     ("aws_cloudwatch_dashboard", "dashboard_name", 255),
@@ -239,6 +261,8 @@ const NAMED: [(&str, &str, usize); 18] = [
     ("aws_codepipeline", "name", 100),
     ("aws_codebuild_project", "name", 150),
     ("aws_codestarnotifications_notification_rule", "name", 64),
+    ("aws_secretsmanager_secret", "name", 512),
+    ("aws_s3_bucket", "bucket", 63),
 ];
 
 fn check_model(spec: &Spec, m: &InfraModel) {
@@ -342,11 +366,8 @@ proptest! {
         for m in &a {
             check_model(&spec, m);
             // Doc 003 §Testing Strategy: every synthesized platform passes every rule.
-            let findings: Vec<_> = ecsforge_rules::check(m, None, &[])
-                .into_iter()
-                .filter(|f| !AWAITING_PLATFORM_RESOURCES.contains(&f.code))
-                .filter(|f| !is_file_server_rotation(f))
-                .collect();
+            let findings: Vec<_> =
+                ecsforge_rules::check(m, None, &[]).into_iter().filter(|f| !is_file_server_rotation(f)).collect();
             prop_assert!(findings.is_empty(), "{} findings on a synthesized platform: {:#?}", m.environment, findings);
             // Issue 7: every dependency of every service is reachable.
             let blocked: Vec<_> = ecsforge_reach::analyze(m).into_iter().filter(|v| v.status != ecsforge_reach::Status::Pass).collect();
@@ -361,6 +382,22 @@ proptest! {
             let smb = ecsforge_reach::analyze(m).into_iter().filter(|v| matches!(v.dependency, ecsforge_reach::Dependency::FileServer(_))).count();
             prop_assert_eq!(smb, mounting, "{}: file server dependencies", m.environment);
             prop_assert!(blocked.is_empty(), "{}: unreachable dependencies: {:#?}", m.environment, blocked);
+        }
+        // One CloudTrail trail and one AWS Config recorder per account, in the audit
+        // environment's root; every other root names that environment.
+        let audit_env = spec.audit_env.map_or("prod", |i| spec.envs[i].0);
+        for m in &a {
+            let owner = m.environment == audit_env;
+            prop_assert_eq!(m.of_kind(Kind::CloudTrail).count(), usize::from(owner));
+            prop_assert_eq!(m.of_kind(Kind::ConfigRecorder).count(), usize::from(owner));
+            let expected = if owner { None } else { Some(audit_env.to_string()) };
+            prop_assert_eq!(&m.account_resources_in, &expected);
+            // One customer-managed key per purpose, each with its alias.
+            for purpose in ["ecs", "ecr", "secrets", "logs", "s3"] {
+                let alias = m.get(&ecsforge_model::Address::new("aws_kms_alias", purpose)).expect("alias");
+                let want = format!("alias/{}-{}-{purpose}", spec.project, m.environment);
+                prop_assert_eq!(alias.get("name").and_then(|v| v.as_str()), Some(want.as_str()));
+            }
         }
         let refs: Vec<&InfraModel> = a.iter().collect();
         let cross = ecsforge_rules::check_environments(&refs, &[]);

@@ -99,3 +99,21 @@ fn canary_web_prod_rollout_and_monitoring_files() {
 fn twelve_services_prod_codedeploy_canary_service() {
     check("twelve-services", Env::Prod, &["service_catalog_api.tf.json"]);
 }
+
+/// Prod owns the account-wide audit resources and requires MFA on operator roles.
+#[test]
+fn twelve_services_prod_security_file() {
+    check("twelve-services", Env::Prod, &["security.tf.json"]);
+}
+
+/// The state bootstrap root (`ecsforge bootstrap`): every file, no backend.
+#[test]
+fn twelve_services_bootstrap_root() {
+    let m = example("twelve-services");
+    let model = ecsforge_synth::bootstrap::bootstrap(&m).expect("bootstrap");
+    let mut out = String::new();
+    for f in ecsforge_terraform::emit(&model).expect("emit") {
+        out.push_str(&format!("=== {}\n{}", f.name, f.contents));
+    }
+    insta::assert_snapshot!("twelve-services-bootstrap", out);
+}

@@ -103,6 +103,7 @@ pub fn ingest(files: &[(String, String)]) -> Result<InfraModel, IngestError> {
     }
     model.environment = agreed_tag(&model, "Environment");
     model.project = agreed_tag(&model, "Project");
+    model.account_resources_from_outputs();
     Ok(model)
 }
 

@@ -350,6 +350,7 @@ pub fn ingest(file: &str, text: &str) -> Result<InfraModel, IngestError> {
     }
     model.environment = agreed_tag(&model, "Environment");
     model.project = agreed_tag(&model, "Project");
+    model.account_resources_from_outputs();
     Ok(model)
 }
 

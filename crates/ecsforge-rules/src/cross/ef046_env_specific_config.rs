@@ -17,7 +17,9 @@
 //!
 //! Interpretation: doc 003 says "any two environments"; environments of the same
 //! tier (develop, test, qa) may legitimately be identical, so the rule compares
-//! each non-production environment with prod only.
+//! each non-production environment with prod only. Only resources both roots
+//! have are compared: account-wide resources that live in one root (the
+//! CloudTrail log group of `security.audit`) are not a difference in settings.
 //!
 //! Doc 003 property 46. NIST CM-2, CM-6. SOC-2 CC8.1.
 
@@ -33,8 +35,8 @@ pub const META: RuleMeta = RuleMeta {
     summary: "production settings differ from every non-production environment",
 };
 
-/// The settings compared, as sorted text.
-fn fingerprint(m: &InfraModel) -> Vec<String> {
+/// The settings compared, as sorted `(address, text)` pairs.
+fn fingerprint(m: &InfraModel) -> Vec<(&Address, String)> {
     let mut v = Vec::new();
     for r in m.resources.values() {
         let keys: &[&str] = match r.kind {
@@ -47,7 +49,7 @@ fn fingerprint(m: &InfraModel) -> Vec<String> {
             _ => continue,
         };
         for k in keys {
-            v.push(format!("{}.{}={:?}", r.address, k, r.get(k)));
+            v.push((&r.address, format!("{}.{}={:?}", r.address, k, r.get(k))));
         }
     }
     v.sort();
@@ -58,7 +60,12 @@ pub fn check(models: &[&InfraModel], out: &mut Findings) {
     let Some(prod) = models.iter().find(|m| env_of(m) == "prod") else { return };
     let prod_fp = fingerprint(prod);
     for m in models.iter().filter(|m| env_of(m) != "prod") {
-        if fingerprint(m) == prod_fp {
+        let theirs = fingerprint(m);
+        let shared = |fp: &[(&Address, String)], other: &InfraModel| -> Vec<String> {
+            fp.iter().filter(|(a, _)| other.get(a).is_some()).map(|(_, s)| s.clone()).collect()
+        };
+        let (ours, theirs) = (shared(&prod_fp, m), shared(&theirs, prod));
+        if !ours.is_empty() && ours == theirs {
             out.report_model(prod, format!("prod has the same resource limits, retention and security settings as {}; give prod its own", env_of(m)));
         }
     }

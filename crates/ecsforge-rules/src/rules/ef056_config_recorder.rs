@@ -6,9 +6,12 @@
 //! the model has an `aws_config_configuration_recorder_status` for it, that
 //! status has `is_enabled = true`.
 //!
-//! ecsforge does not synthesize an AWS Config recorder yet (it arrives with
-//! the "complete the platform" issue), so today this rule reports every
-//! synthesized environment once; that is the honest state of the platform.
+//! AWS allows one recorder per account and region, so ecsforge creates it in
+//! one environment's root only (`security.audit.environment`, default prod).
+//! The other environments' models name that environment
+//! (`InfraModel::account_resources_in`), and a model without a recorder that
+//! names another environment is not reported. Models ingested from plans,
+//! `*.tf.json` or CloudFormation carry no such note and are judged alone.
 //! Where Config is managed centrally (an organization's security baseline),
 //! suppress the finding with that reason.
 //!
@@ -45,6 +48,11 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(m: &InfraModel, out: &mut Findings) {
     let recorders: Vec<&Resource> = of_type(m, "aws_config_configuration_recorder").collect();
     if recorders.is_empty() {
+        // One recorder per account and region: a root that says another
+        // environment's root holds it is not missing one.
+        if m.account_resources_in.as_deref().is_some_and(|e| !e.is_empty() && e != m.environment) {
+            return;
+        }
         out.report_model(m, "no AWS Config recorder, so resource configurations have no recorded history; add an aws_config_configuration_recorder with recording_group.all_supported = true and enable it");
         return;
     }

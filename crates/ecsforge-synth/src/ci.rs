@@ -6,6 +6,12 @@
 //! come from [`files`], a pure function the CLI writes under `<out>/ci/`.
 //! The CodeBuild project embeds the same buildspec inline, so the pipeline
 //! does not depend on a file in the application repository.
+//!
+//! How a service is released follows its `deployment` ([`Release`]): an ECS
+//! deployment of the service (rolling), of its green standby (ecsforge
+//! canary: staged, no traffic moves), or a CodeDeploy deployment through its
+//! deployment group (`controller: codedeploy`, whose `CODE_DEPLOY` services
+//! reject ECS deployments).
 
 use ecsforge_manifest::{Architecture, Ci, CiProvider, Controller, Env, Manifest, Runtime, Service};
 use ecsforge_model::{Address, Concern, Kind, Provenance, Value};

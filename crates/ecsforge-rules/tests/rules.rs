@@ -419,6 +419,11 @@ fn each_rule_fires_on_its_mutation() {
         let name = m.get(&Address::new("aws_codepipeline", "cart_api")).unwrap().get("name").unwrap().clone();
         res(m, "aws_codepipeline", "users_api").set("name", name);
     });
+    // The CodeDeploy service's pipeline is gone: matched through its deployment group.
+    check_mutation("EF015", "twelve-services", Prod, |m| {
+        m.resources.remove(&Address::new("aws_codepipeline", "catalog_api")).unwrap();
+        m.resources.remove(&Address::new("aws_codestarnotifications_notification_rule", "catalog_api")).unwrap();
+    });
     check_mutation("EF016", "twelve-services", Prod, |m| {
         mutate(m, Kind::EcsService, |r| r.set("deployment_minimum_healthy_percent", 50));
     });
@@ -888,4 +893,45 @@ fn standby_canary_is_judged_once_it_receives_traffic() {
         let Some(Value::Map(green)) = groups.get_mut(1) else { panic!("green") };
         green.insert("weight".into(), Value::from(10));
     });
+}
+
+/// EF015 on the pipelines synth makes for canaries: a CodeDeploy action is
+/// matched to its service through the deployment group, and a pipeline that
+/// stages an ecsforge canary on its green service releases the blue one.
+#[test]
+fn ef015_matches_codedeploy_and_canary_pipelines() {
+    let ef015 = |m: &InfraModel| -> Vec<String> {
+        let mut found: Vec<String> =
+            check(m, None, &[]).into_iter().filter(|f| f.code == "EF015").map(|f| f.address.to_string()).collect();
+        found.sort();
+        found
+    };
+    // Without the CodeDeploy match the rule could not judge the others at all.
+    let mut m = example("twelve-services", Env::Develop);
+    m.resources.remove(&Address::new("aws_codepipeline", "cart_api")).unwrap();
+    m.resources.remove(&Address::new("aws_codepipeline", "catalog_api")).unwrap();
+    assert_eq!(ef015(&m), ["aws_ecs_service.cart_api", "aws_ecs_service.catalog_api"]);
+
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/canary-web/ecsforge.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let at = text.find("\nsuppress:").unwrap();
+    let text = format!(
+        "{}\nci:\n  provider: codepipeline\n  repository: web/web\n  connection_arn: arn:aws:codeconnections:eu-central-1:123456789012:connection/0a1b2c3d-4e5f\n{}",
+        &text[..at],
+        &text[at..]
+    );
+    let manifest = ecsforge_manifest::load("canary-web.yaml", &text).unwrap();
+    for env in [Env::Develop, Env::Prod] {
+        let mut m = ecsforge_synth::synth(&manifest, env).unwrap();
+        assert!(check(&m, None, &[]).iter().all(|f| f.suppressed.is_some()), "{env}: {:#?}", check(&m, None, &[]));
+        // The pipeline now deploys an unrelated name: blue is released by nothing.
+        let p = res(&mut m, "aws_codepipeline", "web");
+        let Some(Value::List(stages)) = p.attrs.get_mut("stage") else { panic!("stages") };
+        let Some(Value::Map(deploy)) = stages.last_mut() else { panic!("deploy stage") };
+        let Some(Value::List(actions)) = deploy.get_mut("action") else { panic!("actions") };
+        let Some(Value::Map(action)) = actions.first_mut() else { panic!("action") };
+        let Some(Value::Map(cfg)) = action.get_mut("configuration") else { panic!("configuration") };
+        cfg.insert("ServiceName".into(), Value::from("web-elsewhere"));
+        assert_eq!(ef015(&m), ["aws_ecs_service.web"], "{env}");
+    }
 }

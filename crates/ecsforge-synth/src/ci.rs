@@ -6,8 +6,14 @@
 //! come from [`files`], a pure function the CLI writes under `<out>/ci/`.
 //! The CodeBuild project embeds the same buildspec inline, so the pipeline
 //! does not depend on a file in the application repository.
+//!
+//! How a service is released follows its `deployment` ([`Release`]): an ECS
+//! deployment of the service (rolling), of its green standby (ecsforge
+//! canary: staged, no traffic moves), or a CodeDeploy deployment through its
+//! deployment group (`controller: codedeploy`, whose `CODE_DEPLOY` services
+//! reject ECS deployments).
 
-use ecsforge_manifest::{Architecture, Ci, CiProvider, Env, Manifest, Runtime, Service};
+use ecsforge_manifest::{Architecture, Ci, CiProvider, Controller, Env, Manifest, Runtime, Service};
 use ecsforge_model::{Address, Concern, Kind, Provenance, Value};
 
 use crate::network::{lit, ref_part};
@@ -94,10 +100,46 @@ pub(crate) fn build(cx: &mut Cx) {
     }
 }
 
+/// How CI releases a service, from its `deployment`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// An ECS deployment of the service itself (rolling update, circuit breaker).
+    Rolling,
+    /// An ECS deployment of the green standby service of an ecsforge canary
+    /// (`<name>-green`, 0 tasks): the new revision is staged there and no
+    /// traffic moves; shifting traffic is the rollout's job.
+    Standby,
+    /// A CodeDeploy blue/green deployment through the service's deployment
+    /// group (the service has the `CODE_DEPLOY` controller, which rejects ECS
+    /// rolling deployments).
+    CodeDeploy,
+}
+
+/// How CI releases `s`.
+pub fn release(s: &Service) -> Release {
+    match crate::rollout::controller(s) {
+        None => Release::Rolling,
+        Some(Controller::Ecsforge) => Release::Standby,
+        Some(Controller::Codedeploy) => Release::CodeDeploy,
+    }
+}
+
+/// The name of the ECS service CI deploys to: the service, or its green standby.
+pub fn deployed_service_name(s: &Service) -> String {
+    match release(s) {
+        Release::Standby => format!("{}-green", s.name.value),
+        Release::Rolling | Release::CodeDeploy => s.name.value.clone(),
+    }
+}
+
 /// The addresses synth gives a service's resources (see `service.rs`).
 struct ServiceRefs {
     repo: Address,
+    /// The ECS service CI deploys to (the green standby of an ecsforge canary).
     ecs: Address,
+    /// The CodeDeploy application and deployment group (`controller: codedeploy`).
+    cd_app: Address,
+    cd_group: Address,
     task_role: Address,
     exec_role: Address,
     family: String,
@@ -106,9 +148,15 @@ struct ServiceRefs {
 
 fn service_refs(cx: &Cx, s: &Service) -> ServiceRefs {
     let id = tf_ident(&s.name);
+    let ecs = match release(s) {
+        Release::Standby => format!("{id}_green"),
+        Release::Rolling | Release::CodeDeploy => id.clone(),
+    };
     ServiceRefs {
         repo: Address::new("aws_ecr_repository", &id),
-        ecs: Address::new("aws_ecs_service", &id),
+        ecs: Address::new("aws_ecs_service", &ecs),
+        cd_app: Address::new("aws_codedeploy_app", &id),
+        cd_group: Address::new("aws_codedeploy_deployment_group", &id),
         task_role: Address::new("aws_iam_role", &format!("{id}_task")),
         exec_role: Address::new("aws_iam_role", &format!("{id}_execution")),
         family: format!("{}-{}", cx.prefix, s.name.value),
@@ -177,6 +225,15 @@ fn codepipeline(cx: &mut Cx, ci: &Ci) {
     cx.output("pipeline_artifact_bucket", r(&shared.bucket, "bucket"), "S3 bucket of CodePipeline artifacts");
     for s in &cx.m.services {
         service_pipeline(cx, ci, s, &shared);
+    }
+}
+
+/// The build action's output artifact: `imagedefinitions.json` for the ECS
+/// action; with CodeDeploy also `imageDetail.json`, `taskdef.json` and `appspec.yaml`.
+fn build_artifact(release: Release) -> &'static str {
+    match release {
+        Release::Rolling | Release::Standby => "imagedefinitions",
+        Release::CodeDeploy => "codedeploy",
     }
 }
 
@@ -258,6 +315,66 @@ fn ecs_deploy_statements(cx: &Cx, refs: &ServiceRefs) -> Vec<Value> {
     ]
 }
 
+fn pass_task_roles(refs: &ServiceRefs) -> Value {
+    policy::with(
+        policy::allow("PassTaskRoles", &["iam:PassRole"], vec![r(&refs.task_role, "arn"), r(&refs.exec_role, "arn")]),
+        "Condition",
+        Value::map([("StringEquals", Value::map([("iam:PassedToService", Value::from("ecs-tasks.amazonaws.com"))]))]),
+    )
+}
+
+/// Deploying with CodeDeploy: what the `CodeDeployToECS` action and the
+/// GitHub workflow of a `CODE_DEPLOY` service call, scoped to the service's
+/// application, deployment group and deployment config. For the GitHub
+/// workflow (`workflow`), which builds the revision from the service's current
+/// task definition, also describing task definitions and the service and
+/// tagging the revision; the pipeline action only registers.
+fn codedeploy_statements(cx: &Cx, refs: &ServiceRefs, workflow: bool) -> Vec<Value> {
+    let (region, account) = (cx.region(), cx.account());
+    let config = Value::Template(vec![
+        lit(&format!("arn:aws:codedeploy:{region}:{account}:deploymentconfig:")),
+        ref_part(&refs.cd_group, "deployment_config_name"),
+    ]);
+    let mut st = vec![
+        policy::allow(
+            "CodeDeployDeployment",
+            &["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"],
+            vec![r(&refs.cd_group, "arn")],
+        ),
+        policy::allow(
+            "CodeDeployApplication",
+            &[
+                "codedeploy:GetApplication",
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:RegisterApplicationRevision",
+            ],
+            vec![r(&refs.cd_app, "arn")],
+        ),
+        policy::allow("CodeDeployConfig", &["codedeploy:GetDeploymentConfig"], vec![config]),
+    ];
+    if workflow {
+        st.push(policy::allow(
+            "EcsTaskDefinitions",
+            &["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+            vec![Value::from("*")],
+        ));
+        st.push(policy::with(
+            policy::allow(
+                "EcsTagTaskDefinition",
+                &["ecs:TagResource"],
+                vec![Value::from(format!("arn:aws:ecs:{region}:{account}:task-definition/{}:*", refs.family))],
+            ),
+            "Condition",
+            Value::map([("StringEquals", Value::map([("ecs:CreateAction", Value::from("RegisterTaskDefinition"))]))]),
+        ));
+        st.push(policy::allow("EcsService", &["ecs:DescribeServices"], vec![r(&refs.ecs, "id")]));
+    } else {
+        st.push(policy::allow("EcsRegisterTaskDefinition", &["ecs:RegisterTaskDefinition"], vec![Value::from("*")]));
+    }
+    st.push(pass_task_roles(refs));
+    st
+}
+
 fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
     let svc = s.name.value.as_str();
     let id = tf_ident(svc);
@@ -270,6 +387,7 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
     let refs = service_refs(cx, s);
     let connection = ci.connection_arn.clone().unwrap_or_default();
     let cache_prefix = format!("cache/{svc}");
+    let release = release(s);
 
     // --- CodeBuild ---------------------------------------------------------------
     let project_name = aws_name(&[&prefix, svc], 150);
@@ -297,6 +415,10 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
         kms_use("ArtifactKey", &shared.key),
     ];
     st.extend(ecr_push_statements(&refs.repo));
+    if release == Release::CodeDeploy {
+        // taskdef.json starts from the family's latest revision (`*`: AWS has no narrower resource).
+        st.push(policy::allow("EcsDescribeTaskDefinition", &["ecs:DescribeTaskDefinition"], vec![Value::from("*")]));
+    }
     let bp = cx
         .res(Kind::IamRolePolicy, &format!("{id}_build"), c.clone(), p.clone())
         .with("name", "codebuild")
@@ -356,6 +478,16 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
                 Value::block([("status", Value::from("ENABLED")), ("group_name", r(&lg, "name"))]),
             )]),
         );
+    if release == Release::CodeDeploy {
+        // The family whose latest revision taskdef.json is made from.
+        let family = var("TASK_FAMILY", Value::from(refs.family.as_str()));
+        if let Some(Value::List(envs)) = project.attrs.get_mut("environment")
+            && let Some(Value::Map(e)) = envs.first_mut()
+            && let Some(Value::List(vars)) = e.get_mut("environment_variable")
+        {
+            vars.push(family);
+        }
+    }
     // The role's policy must exist before the first build runs.
     project.depends_on = vec![bp];
     let project = cx.add(project, Some(&project_name));
@@ -387,7 +519,10 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
         ),
         policy::allow("Build", &["codebuild:StartBuild", "codebuild:BatchGetBuilds"], vec![r(&project, "arn")]),
     ];
-    st.extend(ecs_deploy_statements(cx, &refs));
+    match release {
+        Release::CodeDeploy => st.extend(codedeploy_statements(cx, &refs, false)),
+        Release::Rolling | Release::Standby => st.extend(ecs_deploy_statements(cx, &refs)),
+    }
     let pp = cx
         .res(Kind::IamRolePolicy, &format!("{id}_pipeline"), c.clone(), p.clone())
         .with("name", "codepipeline")
@@ -477,11 +612,11 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
             Value::list([Value::from("source")]),
         ),
         "output_artifacts",
-        Value::list([Value::from("imagedefinitions")]),
+        Value::list([Value::from(build_artifact(release))]),
     );
-    let deploy = with(
-        action(
-            "Deploy",
+    let deploy = match release {
+        Release::Rolling | Release::Standby => action(
+            if release == Release::Standby { "DeployGreen" } else { "Deploy" },
             "Deploy",
             "ECS",
             cfg(vec![
@@ -491,9 +626,26 @@ fn service_pipeline(cx: &mut Cx, ci: &Ci, s: &Service, shared: &Shared) {
                 ("DeploymentTimeout", Value::from(DEPLOY_TIMEOUT_MINUTES.to_string())),
             ]),
         ),
-        "input_artifacts",
-        Value::list([Value::from("imagedefinitions")]),
-    );
+        // Blue/green through the deployment group: the action registers
+        // taskdef.json with the image of imageDetail.json and hands CodeDeploy
+        // appspec.yaml with the new revision; the deployment config sets the pace.
+        Release::CodeDeploy => action(
+            "Deploy",
+            "Deploy",
+            "CodeDeployToECS",
+            cfg(vec![
+                ("ApplicationName", r(&refs.cd_app, "name")),
+                ("DeploymentGroupName", r(&refs.cd_group, "deployment_group_name")),
+                ("TaskDefinitionTemplateArtifact", Value::from(build_artifact(release))),
+                ("TaskDefinitionTemplatePath", Value::from("taskdef.json")),
+                ("AppSpecTemplateArtifact", Value::from(build_artifact(release))),
+                ("AppSpecTemplatePath", Value::from("appspec.yaml")),
+                ("Image1ArtifactName", Value::from(build_artifact(release))),
+                ("Image1ContainerName", Value::from("IMAGE1_NAME")),
+            ]),
+        ),
+    };
+    let deploy = with(deploy, "input_artifacts", Value::list([Value::from(build_artifact(release))]));
     let stage = |name: &str, a: Value| Value::map([("name", Value::from(name)), ("action", Value::list([a]))]);
     let mut stages = vec![stage("Source", source), stage("Build", build)];
     if env.is_prod() {
@@ -649,7 +801,10 @@ fn deploy_role(cx: &mut Cx, ci: &Ci, s: &Service, provider_arn: &Value) {
         .with("max_session_duration", 3600);
     let role = cx.add(role, Some(&name));
     let mut st = ecr_push_statements(&refs.repo);
-    st.extend(ecs_deploy_statements(cx, &refs));
+    match release(s) {
+        Release::CodeDeploy => st.extend(codedeploy_statements(cx, &refs, true)),
+        Release::Rolling | Release::Standby => st.extend(ecs_deploy_statements(cx, &refs)),
+    }
     let rp = cx
         .res(Kind::IamRolePolicy, &format!("{id}_deploy"), c, p)
         .with("name", "github-actions-deploy")
@@ -755,7 +910,7 @@ pub fn buildspec(s: &Service) -> String {
         "docker tag $ECR_REPOSITORY_URL:$IMAGE_TAG $ECR_REPOSITORY_URL:$BRANCH_TAG".into(),
         "docker tag $ECR_REPOSITORY_URL:$IMAGE_TAG $ECR_REPOSITORY_URL:$ENV_TAG".into(),
     ];
-    let post_build: Vec<String> = vec![
+    let mut post_build: Vec<String> = vec![
         "test \"$CODEBUILD_BUILD_SUCCEEDING\" = 1".into(),
         "echo Pushing the image...".into(),
         push_once("IMAGE_TAG"),
@@ -764,6 +919,10 @@ pub fn buildspec(s: &Service) -> String {
         "echo Writing image definitions file...".into(),
         "printf '[{\"name\":\"%s\",\"imageUri\":\"%s\"}]' $CONTAINER_NAME $ECR_REPOSITORY_URL:$ENV_TAG > imagedefinitions.json".into(),
     ];
+    let codedeploy = release(s) == Release::CodeDeploy;
+    if codedeploy {
+        post_build.extend(codedeploy_files(s));
+    }
     let mut out = String::new();
     out.push_str(GENERATED_MARKER);
     out.push('\n');
@@ -780,10 +939,78 @@ pub fn buildspec(s: &Service) -> String {
     commands(&mut out, "      ", &build);
     out.push_str("  post_build:\n    commands:\n");
     commands(&mut out, "      ", &post_build);
-    out.push_str("\nartifacts:\n  files:\n    - imagedefinitions.json\n\ncache:\n  paths:\n");
+    out.push_str("\nartifacts:\n  files:\n    - imagedefinitions.json\n");
+    if codedeploy {
+        out.push_str("    - imageDetail.json\n    - taskdef.json\n    - appspec.yaml\n");
+    }
+    out.push_str("\ncache:\n  paths:\n");
     out.push_str(&format!("    - '{cache}/**/*'\n    - '/root/.cache/trivy/**/*'\n"));
     out
 }
+
+/// The fields `aws ecs describe-task-definition` returns that
+/// `register-task-definition` does not accept.
+const READ_ONLY_TASK_DEFINITION_FIELDS: &str = ".taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy, .deregisteredAt";
+
+/// The AppSpec of a CodeDeploy ECS deployment with `task_definition` (the
+/// placeholder `<TASK_DEFINITION>` for the pipeline action, which substitutes
+/// the revision it registers), as YAML.
+pub fn appspec(s: &Service, task_definition: &str) -> String {
+    format!(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: {task_definition}\n        LoadBalancerInfo:\n          ContainerName: {}\n          ContainerPort: {}\n",
+        s.name.value, s.port
+    )
+}
+
+/// The post-build commands of a CodeDeploy service: the inputs of the
+/// `CodeDeployToECS` action. `taskdef.json` is the family's latest revision
+/// with the image replaced by the `<IMAGE1_NAME>` placeholder (the action puts
+/// in the image of `imageDetail.json`) and the read-only fields removed.
+fn codedeploy_files(s: &Service) -> Vec<String> {
+    let appspec = appspec(s, "<TASK_DEFINITION>").replace('\n', "\\n");
+    vec![
+        "echo Writing the CodeDeploy inputs...".into(),
+        "printf '{\"ImageURI\":\"%s\"}' $ECR_REPOSITORY_URL:$ENV_TAG > imageDetail.json".into(),
+        "aws ecs describe-task-definition --task-definition $TASK_FAMILY --query taskDefinition --output json > current-taskdef.json".into(),
+        format!(
+            "jq --arg name \"$CONTAINER_NAME\" '.containerDefinitions |= map(if .name == $name then .image = \"<IMAGE1_NAME>\" else . end) | del({READ_ONLY_TASK_DEFINITION_FIELDS})' current-taskdef.json > taskdef.json"
+        ),
+        format!("printf '{appspec}' > appspec.yaml"),
+    ]
+}
+
+/// The Deploy and Verify steps of a `CODE_DEPLOY` service: the same new
+/// revision as `deploy` registers, released by a CodeDeploy deployment (ECS
+/// rejects `update-service --task-definition` under that controller), then
+/// waited for until it succeeds, fails or is stopped (a rollback).
+fn codedeploy_steps(out: &mut String, s: &Service, deploy: &str) {
+    const UPDATE: &str = "          aws ecs update-service --cluster $CLUSTER --service $SERVICE --task-definition \"$NEXT\" >/dev/null\n";
+    // Keys in AppSpec order: the two `%s` are the revision, then the container.
+    let appspec = format!(
+        r#"{{"version":0.0,"Resources":[{{"TargetService":{{"Type":"AWS::ECS::Service","Properties":{{"TaskDefinition":"%s","LoadBalancerInfo":{{"ContainerName":"%s","ContainerPort":{}}}}}}}}}]}}"#,
+        s.port
+    );
+    let create = format!(
+        "          APPSPEC=$(printf '{appspec}' \"$NEXT\" \"$CONTAINER_NAME\")\n          jq -n --arg content \"$APPSPEC\" '{{revisionType: \"AppSpecContent\", appSpecContent: {{content: $content}}}}' > revision.json\n          DEPLOYMENT_ID=$(aws deploy create-deployment --application-name $CODEDEPLOY_APP --deployment-group-name $CODEDEPLOY_GROUP --revision file://revision.json --description \"$GITHUB_REPOSITORY@$GITHUB_SHA\" --query deploymentId --output text)\n          echo \"CodeDeploy deployment $DEPLOYMENT_ID\"\n          echo \"DEPLOYMENT_ID=$DEPLOYMENT_ID\" >> $GITHUB_ENV\n"
+    );
+    assert!(deploy.contains(UPDATE), "the rolling deploy step updates the service");
+    out.push_str(&deploy.replace(UPDATE, &create));
+    // The deployment holds each step for step_minutes, then waits for the old
+    // task set's termination; the waiter gives up after 30 minutes, so it is
+    // re-entered while the deployment is still running. GitHub-hosted jobs
+    // end after 6 hours.
+    let d = &s.deployment;
+    let minutes = (DEPLOY_TIMEOUT_MINUTES
+        + d.step_minutes.saturating_mul(d.steps.len() as u32)
+        + crate::rollout::TERMINATION_WAIT_MINUTES)
+        .min(GITHUB_JOB_LIMIT_MINUTES);
+    out.push_str(&format!(
+        "      - name: Verify\n        timeout-minutes: {minutes}\n        run: |\n          until aws deploy wait deployment-successful --deployment-id \"$DEPLOYMENT_ID\"; do\n            STATUS=$(aws deploy get-deployment --deployment-id \"$DEPLOYMENT_ID\" --query deploymentInfo.status --output text)\n            echo \"CodeDeploy deployment $DEPLOYMENT_ID is $STATUS\"\n            case \"$STATUS\" in Failed|Stopped) exit 1 ;; esac\n          done\n"
+    ));
+}
+
+/// GitHub-hosted runners stop a job after 6 hours.
+const GITHUB_JOB_LIMIT_MINUTES: u32 = 360;
 
 /// The GitHub Actions workflow of a service (doc 002: test, build, scan,
 /// push, deploy, verify), one deploy job per environment in promotion order,
@@ -808,6 +1035,7 @@ pub fn workflow(m: &Manifest, ci: &Ci, s: &Service) -> String {
         "permissions:\n  contents: read\n\nconcurrency:\n  group: deploy-{svc}\n  cancel-in-progress: false\n\nenv:\n  AWS_REGION: {region}\n  PLATFORM: {platform}\n  CONTAINER_NAME: {svc}\n\njobs:\n"
     ));
     let qemu = s.architecture == Architecture::Arm64;
+    let release = release(s);
     // Test: build for the service's architecture and run the unit tests in it.
     out.push_str("  test:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n");
     if qemu {
@@ -830,8 +1058,14 @@ pub fn workflow(m: &Manifest, ci: &Ci, s: &Service) -> String {
             "  {job}:\n    needs: {previous}\n    runs-on: ubuntu-24.04\n    environment: {env}\n    permissions:\n      id-token: write\n      contents: read\n"
         ));
         out.push_str(&format!(
-            "    env:\n      ENVIRONMENT: {env}\n      ECR_REPOSITORY_NAME: {project}/{env}/{svc}\n      CLUSTER: {prefix}\n      SERVICE: {svc}\n"
+            "    env:\n      ENVIRONMENT: {env}\n      ECR_REPOSITORY_NAME: {project}/{env}/{svc}\n      CLUSTER: {prefix}\n      SERVICE: {}\n",
+            deployed_service_name(s)
         ));
+        if release == Release::CodeDeploy {
+            // The names rollout.rs gives the application and the deployment group.
+            let name = aws_name(&[&prefix, svc], 100);
+            out.push_str(&format!("      CODEDEPLOY_APP: {name}\n      CODEDEPLOY_GROUP: {name}\n"));
+        }
         out.push_str("    steps:\n      - uses: actions/checkout@v4\n");
         out.push_str(&format!(
             "      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::{account}:role/{role}\n          aws-region: ${{{{ env.AWS_REGION }}}}\n"
@@ -854,9 +1088,13 @@ pub fn workflow(m: &Manifest, ci: &Ci, s: &Service) -> String {
         for var in ["IMAGE_TAG", "BRANCH_TAG", "ENV_TAG"] {
             out.push_str(&format!("          if aws ecr describe-images --repository-name $ECR_REPOSITORY_NAME --image-ids imageTag=${var} >/dev/null 2>&1; then\n            echo \"${var} is already in ECR (IMMUTABLE tags), not pushed again\"\n          else\n            docker tag $REPO:$IMAGE_TAG $REPO:${var}\n            docker push $REPO:${var}\n          fi\n"));
         }
-        out.push_str(
-            "      - name: Deploy\n        run: |\n          CURRENT=$(aws ecs describe-services --cluster $CLUSTER --services $SERVICE --query 'services[0].taskDefinition' --output text)\n          aws ecs describe-task-definition --task-definition \"$CURRENT\" --include TAGS --output json > current.json\n          jq --arg img \"$REPO:$ENV_TAG\" --arg name \"$CONTAINER_NAME\" '.taskDefinition + {tags: .tags} | .containerDefinitions |= map(if .name == $name then .image = $img else . end) | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy) | if (.tags | length) == 0 then del(.tags) else . end' current.json > next.json\n          NEXT=$(aws ecs register-task-definition --cli-input-json file://next.json --query taskDefinition.taskDefinitionArn --output text)\n          aws ecs update-service --cluster $CLUSTER --service $SERVICE --task-definition \"$NEXT\" >/dev/null\n          echo \"NEXT=$NEXT\" >> $GITHUB_ENV\n",
-        );
+        let deploy: &str = "      - name: Deploy\n        run: |\n          CURRENT=$(aws ecs describe-services --cluster $CLUSTER --services $SERVICE --query 'services[0].taskDefinition' --output text)\n          aws ecs describe-task-definition --task-definition \"$CURRENT\" --include TAGS --output json > current.json\n          jq --arg img \"$REPO:$ENV_TAG\" --arg name \"$CONTAINER_NAME\" '.taskDefinition + {tags: .tags} | .containerDefinitions |= map(if .name == $name then .image = $img else . end) | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, .registeredAt, .registeredBy) | if (.tags | length) == 0 then del(.tags) else . end' current.json > next.json\n          NEXT=$(aws ecs register-task-definition --cli-input-json file://next.json --query taskDefinition.taskDefinitionArn --output text)\n          aws ecs update-service --cluster $CLUSTER --service $SERVICE --task-definition \"$NEXT\" >/dev/null\n          echo \"NEXT=$NEXT\" >> $GITHUB_ENV\n";
+        if release == Release::CodeDeploy {
+            codedeploy_steps(&mut out, s, deploy);
+            previous = job;
+            continue;
+        }
+        out.push_str(deploy);
         out.push_str(&format!(
             "      - name: Verify\n        timeout-minutes: {DEPLOY_TIMEOUT_MINUTES}\n        run: |\n          aws ecs wait services-stable --cluster $CLUSTER --services $SERVICE\n          STATE=$(aws ecs describe-services --cluster $CLUSTER --services $SERVICE --query 'services[0].deployments[?status==`PRIMARY`] | [0].[taskDefinition,rolloutState]' --output text)\n          echo \"$STATE\"\n          read -r DEPLOYED ROLLOUT <<< \"$STATE\"\n          test \"$DEPLOYED\" = \"$NEXT\" && test \"$ROLLOUT\" = COMPLETED\n"
         ));

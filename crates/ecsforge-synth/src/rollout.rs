@@ -24,6 +24,9 @@ use crate::cluster::Cluster;
 use crate::network::{lit, ref_part};
 use crate::{Cx, aws_name, monitoring, policy, r, tf_ident};
 
+/// Minutes CodeDeploy keeps the old task set after a successful deployment.
+pub(crate) const TERMINATION_WAIT_MINUTES: u32 = 5;
+
 /// Whether the service is a canary, and by which controller.
 pub(crate) fn controller(s: &Service) -> Option<Controller> {
     s.deployment.is_canary().then_some(s.deployment.controller)
@@ -262,7 +265,7 @@ fn codedeploy(cx: &mut Cx, s: &Service, alb: &Alb, cluster: &Cluster, ecs: &Addr
                     "terminate_blue_instances_on_deployment_success",
                     Value::block([
                         ("action", Value::from("TERMINATE")),
-                        ("termination_wait_time_in_minutes", Value::from(5)),
+                        ("termination_wait_time_in_minutes", Value::from(TERMINATION_WAIT_MINUTES)),
                     ]),
                 ),
             ]),

@@ -424,7 +424,9 @@ fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
         str_attr(e, "vpc_endpoint_type") == Some("Interface")
             && vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v)))
     });
-    if let Some(e) = endpoint.filter(|e| bool_attr(e, "private_dns_enabled") == Some(true)) {
+    // Private DNS only takes effect when the VPC has DNS support and hostnames on.
+    let vpc_dns = vpc_flag(t.vpc, "enable_dns_support", true) && vpc_flag(t.vpc, "enable_dns_hostnames", false);
+    if let Some(e) = endpoint.filter(|e| vpc_dns && bool_attr(e, "private_dns_enabled") == Some(true)) {
         // DNS sends all traffic for the service here: it must be open.
         let ep_groups: Vec<Address> = blocks(e, "security_group_ids").iter().filter_map(ref_address).cloned().collect();
         let task_cidrs: Vec<Option<Ipv4Net>> = t.subnets.iter().map(|s| cidr_of(s)).collect();
@@ -508,7 +510,16 @@ fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
     }
     // No private-DNS endpoint: the public name resolves to public addresses.
     let hint_ep = endpoint
-        .map(|e| format!("; interface endpoint {} exists but has private DNS off, so it is not used", e.address))
+        .map(|e| {
+            if bool_attr(e, "private_dns_enabled") == Some(true) {
+                format!(
+                    "; interface endpoint {} has private DNS, but the VPC's DNS is off, so its name does not resolve to it",
+                    e.address
+                )
+            } else {
+                format!("; interface endpoint {} exists but has private DNS off, so it is not used", e.address)
+            }
+        })
         .unwrap_or_default();
     public_path(ix, t, d, &format!("no interface endpoint with private DNS for {svc}{hint_ep}"))
 }

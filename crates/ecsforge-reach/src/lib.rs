@@ -451,7 +451,9 @@ fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
         str_attr(e, "vpc_endpoint_type") == Some("Interface")
             && vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v)))
     });
-    if let Some(e) = endpoint.filter(|e| bool_attr(e, "private_dns_enabled") == Some(true)) {
+    // Private DNS only takes effect when the VPC has DNS support and hostnames on.
+    let vpc_dns = vpc_flag(t.vpc, "enable_dns_support", true) && vpc_flag(t.vpc, "enable_dns_hostnames", false);
+    if let Some(e) = endpoint.filter(|e| vpc_dns && bool_attr(e, "private_dns_enabled") == Some(true)) {
         // DNS sends all traffic for the service here: it must be open.
         let ep_groups: Vec<Address> = blocks(e, "security_group_ids").iter().filter_map(ref_address).cloned().collect();
         let task_cidrs: Vec<Option<Ipv4Net>> = t.subnets.iter().map(|s| cidr_of(s)).collect();
@@ -499,17 +501,14 @@ fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
             return v;
         }
         // An endpoint missing from a task AZ still works across AZs: warn only.
-        let ep_azs: Vec<String> = blocks(e, "subnet_ids")
-            .iter()
-            .filter_map(|s| target(m, s))
-            .filter_map(|s| str_attr(s, "availability_zone").map(str::to_string))
-            .collect();
-        let missing: Vec<String> = t
-            .subnets
-            .iter()
-            .filter_map(|s| str_attr(s, "availability_zone").map(str::to_string))
-            .filter(|az| !ep_azs.is_empty() && !ep_azs.contains(az))
-            .collect();
+        // A subnet whose AZ is not a literal (`!GetAZs` in CloudFormation) stands for its own AZ.
+        let az_of = |s: &Resource| {
+            str_attr(s, "availability_zone").map(str::to_string).unwrap_or_else(|| format!("the AZ of {}", s.address))
+        };
+        let ep_azs: Vec<String> = blocks(e, "subnet_ids").iter().filter_map(|s| target(m, s)).map(az_of).collect();
+        let mut missing: Vec<String> =
+            t.subnets.iter().map(|s| az_of(s)).filter(|az| !ep_azs.is_empty() && !ep_azs.contains(az)).collect();
+        missing.dedup();
         if !missing.is_empty() {
             return verdict(
                 t,
@@ -535,9 +534,26 @@ fn aws_service(ix: &Index, t: &Task, d: Dependency) -> Verdict {
     }
     // No private-DNS endpoint: the public name resolves to public addresses.
     let hint_ep = endpoint
-        .map(|e| format!("; interface endpoint {} exists but has private DNS off, so it is not used", e.address))
+        .map(|e| {
+            if bool_attr(e, "private_dns_enabled") == Some(true) {
+                format!(
+                    "; interface endpoint {} has private DNS, but the VPC's DNS is off, so its name does not resolve to it",
+                    e.address
+                )
+            } else {
+                format!("; interface endpoint {} exists but has private DNS off, so it is not used", e.address)
+            }
+        })
         .unwrap_or_default();
-    public_path(ix, t, d, &format!("no interface endpoint with private DNS for {svc}{hint_ep}"))
+    let mut v = public_path(ix, t, d, &format!("no interface endpoint with private DNS for {svc}{hint_ep}"));
+    // The endpoint is there and right: the fix is the VPC's DNS, not another endpoint.
+    if v.status == Status::Fail && endpoint.is_some_and(|e| bool_attr(e, "private_dns_enabled") == Some(true)) {
+        let vpc = t.vpc.map(|v| v.address.to_string()).unwrap_or_else(|| "the VPC".into());
+        v.recommendation = format!(
+            "set enable_dns_support = true and enable_dns_hostnames = true on {vpc}; the endpoint's private DNS needs both"
+        );
+    }
+    v
 }
 
 /// NAT or IGW path for every task subnet, plus SG egress 443 to the internet.

@@ -127,11 +127,38 @@ fn dropping_task_https_egress_to_endpoints_breaks_interface_paths_only() {
     );
 }
 
+/// With DNS hostnames off, the endpoints' private DNS does not take effect:
+/// the public names resolve, and without a NAT gateway nothing reaches them.
 #[test]
-fn dns_off_fails_dns() {
+fn dns_off_fails_dns_and_without_nat_every_interface_endpoint_path() {
     let mut m = example("ecr-private", Env::Develop);
     res(&mut m, "aws_vpc", "main").set("enable_dns_hostnames", false);
-    check(&m, SVC, &[(Dependency::Dns, Status::Fail)]);
+    use Dependency::*;
+    check(
+        &m,
+        SVC,
+        &[
+            (Dns, Status::Fail),
+            (EcrApi, Status::Fail),
+            (EcrDkr, Status::Fail),
+            (Logs, Status::Fail),
+            (SecretsManager, Status::Fail),
+            (Ssm, Status::Fail),
+        ],
+    );
+    let v = analyze(&m).into_iter().find(|v| v.dependency == EcrDkr).unwrap();
+    assert!(v.details.contains("has private DNS, but the VPC's DNS is off"), "{}", v.details);
+}
+
+#[test]
+fn dns_off_with_nat_falls_back_to_nat() {
+    let mut m = example("twelve-services", Env::Develop);
+    res(&mut m, "aws_vpc", "main").set("enable_dns_hostnames", false);
+    let v = analyze(&m);
+    let bad: Vec<_> = v.iter().filter(|v| v.status != Status::Pass).map(|v| &v.dependency).collect();
+    assert!(!bad.is_empty() && bad.iter().all(|d| **d == Dependency::Dns), "{bad:?}");
+    let dkr = v.iter().find(|v| v.dependency == Dependency::EcrDkr).unwrap();
+    assert!(matches!(dkr.path, Some(Path::Nat(_))), "{dkr:?}");
 }
 
 #[test]
@@ -383,7 +410,7 @@ fn doc_000_test_scenarios_in_cloudformation() {
     check(&iam, SVC, &[(IamPermissions, Status::Fail)]);
     // 5. DNS resolution failure.
     let dns = cfn_edited(|t| t.replacen("EnableDnsHostnames: true", "EnableDnsHostnames: false", 1));
-    check(&dns, SVC, &[(Dns, Status::Fail)]);
+    check(&dns, SVC, &[(Dns, Status::Fail), (EcrApi, Status::Fail), (EcrDkr, Status::Fail), (Logs, Status::Fail)]);
 }
 
 /// A service whose subnets are literal IDs from outside the template has no

@@ -105,6 +105,14 @@ kinds! {
     CodeBuildProject => "aws_codebuild_project", tags: true;
     CodestarNotificationRule => "aws_codestarnotifications_notification_rule", tags: true;
     IamOpenidConnectProvider => "aws_iam_openid_connect_provider", tags: true;
+    ServiceDiscoveryPrivateDnsNamespace => "aws_service_discovery_private_dns_namespace", tags: true;
+    ServiceDiscoveryService => "aws_service_discovery_service", tags: true;
+    DynamodbTable => "aws_dynamodb_table", tags: true;
+    LaunchTemplate => "aws_launch_template", tags: true;
+    /// Tags go in `tag` blocks (with `propagate_at_launch`), not a `tags` map.
+    AutoscalingGroup => "aws_autoscaling_group", tags: false;
+    EcsCapacityProvider => "aws_ecs_capacity_provider", tags: true;
+    IamInstanceProfile => "aws_iam_instance_profile", tags: true;
 }
 
 #[cfg(test)]

@@ -105,6 +105,8 @@ pub enum Concern {
     Monitoring,
     /// Environment-wide CI/CD resources (artifact bucket, notifications, OIDC).
     Ci,
+    /// DynamoDB tables and their key.
+    Data,
 }
 
 impl Concern {
@@ -120,6 +122,7 @@ impl Concern {
             Concern::Other => "other".into(),
             Concern::Monitoring => "monitoring".into(),
             Concern::Ci => "ci".into(),
+            Concern::Data => "data".into(),
         }
     }
 }

@@ -99,3 +99,17 @@ fn canary_web_prod_rollout_and_monitoring_files() {
 fn twelve_services_prod_codedeploy_canary_service() {
     check("twelve-services", Env::Prod, &["service_catalog_api.tf.json"]);
 }
+
+#[test]
+fn orders_ecs_ec2_inventory() {
+    check_inventory("orders-ecs-ec2");
+}
+
+#[test]
+fn orders_ecs_ec2_prod_data_capacity_and_discovery_files() {
+    check(
+        "orders-ecs-ec2",
+        Env::Prod,
+        &["data.tf.json", "cluster.tf.json", "endpoints.tf.json", "service_order_processor.tf.json"],
+    );
+}

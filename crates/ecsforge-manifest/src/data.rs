@@ -1,5 +1,5 @@
-//! Decoding and validating `tables:`, `ec2:`, `services[].tables` and
-//! `services[].capacity` (docs/manifest.md, "tables" and "ec2").
+//! Decoding and validating `tables:`, `capacity: {ec2: ...}`, `services[].tables`
+//! and `services[].capacity` (docs/manifest.md, "Data" and "EC2 capacity").
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -123,9 +123,15 @@ fn key_attr(cx: &mut Cx, node: &Node, types: &mut BTreeMap<String, (KeyType, u32
     }
 }
 
-/// `ec2:`: the Auto Scaling group behind the EC2 capacity provider.
+/// The top-level `capacity:` section; returns its `ec2` node, if any.
+pub(crate) fn capacity<'n>(cx: &mut Cx, node: &'n Node) -> Option<&'n Node> {
+    let f = cx.fields(node, "the `capacity` section", &["ec2"])?;
+    f.opt("ec2")
+}
+
+/// `capacity.ec2`: the Auto Scaling group behind the EC2 capacity provider.
 pub(crate) fn ec2(cx: &mut Cx, node: &Node) -> Option<Ec2Capacity> {
-    let f = cx.fields(node, "the `ec2` section", &["instance_type", "min", "max"])?;
+    let f = cx.fields(node, "the `capacity.ec2` section", &["instance_type", "min", "max"])?;
     let it = f.req(cx, "instance_type").and_then(|n| cx.string(n));
     if let Some(t) = &it
         && instance_size(t).is_none()
@@ -149,7 +155,7 @@ pub(crate) fn ec2(cx: &mut Cx, node: &Node) -> Option<Ec2Capacity> {
         && lo > hi
     {
         let at = f.opt("min").or(f.opt("max")).map(|n| n.loc.clone()).unwrap_or_else(|| node.loc.clone());
-        cx.err(format!("ec2.min {lo} is larger than ec2.max {hi}"), &at, "min > max").help =
+        cx.err(format!("capacity.ec2.min {lo} is larger than capacity.ec2.max {hi}"), &at, "min > max").help =
             Some("the Auto Scaling group needs min <= max; the defaults are min 1, max 2".into());
     }
     let it = it.filter(|t| instance_size(t).is_some())?;
@@ -190,7 +196,7 @@ fn service_nodes<'n>(node: &'n Node) -> BTreeMap<String, &'n Node> {
 }
 
 /// Cross-field checks of the services: table grants name declared tables;
-/// `capacity: ec2` needs `ec2:` and an instance of the service's architecture.
+/// `capacity: ec2` needs `capacity.ec2` and an instance of the service's architecture.
 pub(crate) fn check_services(
     cx: &mut Cx,
     node: &Node,
@@ -220,16 +226,16 @@ pub(crate) fn check_services(
         match ec2 {
             None if !ec2_given => {
                 cx.err(
-                    format!("`{}` runs on EC2 capacity, but no `ec2:` section declares it", s.name.value),
+                    format!("`{}` runs on EC2 capacity, but no top-level `capacity.ec2` declares it", s.name.value),
                     &at,
                     "no EC2 capacity",
                 )
                 .help = Some(
-                    "add a top-level `ec2: {instance_type: t4g.medium}` (min 1, max 2 instances), or use `capacity: fargate`"
+                    "add a top-level `capacity: {ec2: {instance_type: t4g.medium}}` (min 1, max 2 instances), or use `capacity: fargate`"
                         .into(),
                 );
             }
-            // An `ec2:` section with errors of its own is already reported.
+            // A `capacity.ec2` section with errors of its own is already reported.
             None => {}
             Some(e) => {
                 let size = e.size();
@@ -292,7 +298,7 @@ pub(crate) fn check_fit(
                 "task does not fit the instance",
             )
             .help = Some(
-                "choose a larger ec2.instance_type or a smaller task; a task may use every vCPU and 90 % of the instance's memory (docs/manifest.md)"
+                "choose a larger capacity.ec2.instance_type or a smaller task; a task may use every vCPU and 90 % of the instance's memory (docs/manifest.md)"
                     .into(),
             );
         }

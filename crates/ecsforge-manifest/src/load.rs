@@ -308,7 +308,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "monitoring",
         "ci",
         "tables",
-        "ec2",
+        "capacity",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -355,10 +355,11 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     let services = services_node.map(|n| services(cx, n, have_kafka, &declared)).unwrap_or_default();
     let ci = f.opt("ci").and_then(|n| ci(cx, n, &declared, valid_region_of(&region), valid_account_of(&account_id)));
     let tables = f.opt("tables").map(|n| crate::data::tables(cx, n)).unwrap_or_default();
-    let ec2 = f.opt("ec2").and_then(|n| crate::data::ec2(cx, n));
+    let ec2_node = f.opt("capacity").and_then(|n| crate::data::capacity(cx, n));
+    let ec2 = ec2_node.and_then(|n| crate::data::ec2(cx, n));
     if let Some(n) = services_node {
         let declared_tables = f.opt("tables").map(declared_names).unwrap_or_default();
-        crate::data::check_services(cx, n, &services, &declared_tables, ec2.as_ref(), f.opt("ec2").is_some());
+        crate::data::check_services(cx, n, &services, &declared_tables, ec2.as_ref(), ec2_node.is_some());
     }
     // Only a valid region and account are compared against (no follow-on errors).
     let valid_region = region.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r));

@@ -211,7 +211,7 @@ pub struct Manifest {
     pub ci: Option<Ci>,
     /// DynamoDB tables (`tables:`), in manifest order.
     pub tables: Vec<Table>,
-    /// The EC2 capacity provider (`ec2:`), if any.
+    /// The EC2 capacity provider (`capacity.ec2`), if any.
     pub ec2: Option<Ec2Capacity>,
 }
 
@@ -644,7 +644,7 @@ pub enum Capacity {
     /// FARGATE (and FARGATE_SPOT outside prod), the default.
     #[default]
     Fargate,
-    /// The EC2 capacity provider declared under `ec2:`.
+    /// The EC2 capacity provider declared under `capacity.ec2`.
     Ec2,
 }
 
@@ -665,7 +665,7 @@ impl Capacity {
     }
 }
 
-/// The top-level `ec2:` section: an Auto Scaling group behind an ECS capacity provider.
+/// The top-level `capacity.ec2` section: an Auto Scaling group behind an ECS capacity provider.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ec2Capacity {
     pub instance_type: Spanned<String>,
@@ -703,7 +703,7 @@ impl InstanceSize {
     }
 }
 
-/// The instance types `ec2.instance_type` accepts (general purpose, burstable,
+/// The instance types `capacity.ec2.instance_type` accepts (general purpose, burstable,
 /// compute and memory optimised; Intel and Graviton).
 pub const INSTANCE_SIZES: &[InstanceSize] = &{
     use Architecture::{Arm64 as A, X86_64 as X};

@@ -299,7 +299,7 @@ fn ec2_task_does_not_fit() {
 fn tables_grants_and_ec2_capacity_load_with_defaults() {
     let text = fixture("fixtures/valid.yaml").replace(
         "\nservices:\n",
-        "\ntables:\n  - name: orders\n    hash_key: {name: order_id, type: S}\n    range_key: {name: created_at, type: N}\n    indexes:\n      - name: by-customer\n        hash_key: {name: customer_id, type: S}\n        range_key: {name: created_at, type: N}\nec2:\n  instance_type: t4g.medium\nservices:\n",
+        "\ntables:\n  - name: orders\n    hash_key: {name: order_id, type: S}\n    range_key: {name: created_at, type: N}\n    indexes:\n      - name: by-customer\n        hash_key: {name: customer_id, type: S}\n        range_key: {name: created_at, type: N}\ncapacity:\n  ec2:\n    instance_type: t4g.medium\nservices:\n",
     ) + "    capacity: ec2\n    tables:\n      - {name: orders, access: read}\n";
     let m = load("fixtures/valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
     let [orders] = &m.tables[..] else { panic!("one table") };

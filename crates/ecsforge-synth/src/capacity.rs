@@ -1,4 +1,4 @@
-//! EC2 capacity (`ec2:`, design doc 001): an Auto Scaling group of
+//! EC2 capacity (`capacity.ec2`, design doc 001): an Auto Scaling group of
 //! ECS-optimized Amazon Linux 2023 instances behind an ECS capacity provider
 //! with managed scaling. Instances require IMDSv2 with a hop limit of 1 and
 //! the agent blocks IMDS for awsvpc tasks, so tasks never see the instance
@@ -256,7 +256,11 @@ pub(crate) fn build(cx: &mut Cx, net: &Net, endpoints_sg: &Address) -> Option<Ec
         .with("max_size", ec2.max)
         .with("vpc_zone_identifier", net.private_subnet_ids())
         .with("health_check_type", "EC2")
-        .with("protect_from_scale_in", false)
+        // Managed termination protection: ECS protects instances running tasks
+        // from scale-in and lifts the protection once they are drained.
+        .with("protect_from_scale_in", true)
+        // Protected instances would otherwise block `terraform destroy` of the group.
+        .with("force_delete", true)
         .with("launch_template", Value::block([("id", r(&lt, "id")), ("version", r(&lt, "latest_version"))]))
         .with("tag", Value::List(tags));
     // Managed scaling owns the group's desired capacity.
@@ -269,7 +273,7 @@ pub(crate) fn build(cx: &mut Cx, net: &Net, endpoints_sg: &Address) -> Option<Ec
         "auto_scaling_group_provider",
         Value::block([
             ("auto_scaling_group_arn", r(&asg, "arn")),
-            ("managed_termination_protection", Value::from("DISABLED")),
+            ("managed_termination_protection", Value::from("ENABLED")),
             ("managed_draining", Value::from("ENABLED")),
             (
                 "managed_scaling",

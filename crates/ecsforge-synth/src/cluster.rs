@@ -62,7 +62,7 @@ pub(crate) fn build(cx: &mut Cx, keys: &Keys) -> Cluster {
     let cluster = cx.add(cluster, Some(&name));
     // Both providers are attached everywhere; the strategy decides their use.
     let mut providers: Vec<Value> = vec!["FARGATE".into(), "FARGATE_SPOT".into()];
-    // The EC2 provider (`ec2:`) is used only by services with `capacity: ec2`.
+    // The EC2 provider (`capacity.ec2`) is used only by services with `capacity: ec2`.
     if cx.m.ec2.is_some() {
         providers.push(r(&crate::capacity::provider_address(), "name"));
     }

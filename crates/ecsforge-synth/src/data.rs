@@ -49,11 +49,39 @@ pub(crate) fn build(cx: &mut Cx) -> Option<Tables> {
         "Principal",
         Value::map([("AWS", root)]),
     );
+    // The account's principals (with IAM permission) use the key only through
+    // DynamoDB in this region, which also creates its grants with it.
+    let use_via_dynamodb = policy::with(
+        policy::with(
+            policy::allow(
+                "AccountUsesThroughDynamodb",
+                &[
+                    "kms:CreateGrant",
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKey*",
+                    "kms:ReEncrypt*",
+                ],
+                vec![Value::from("*")],
+            ),
+            "Principal",
+            Value::map([("AWS", Value::from(format!("arn:aws:iam::{}:root", cx.account())))]),
+        ),
+        "Condition",
+        Value::map([(
+            "StringEquals",
+            Value::map([
+                ("kms:CallerAccount", Value::from(cx.account())),
+                ("kms:ViaService", Value::from(format!("dynamodb.{}.amazonaws.com", cx.region()))),
+            ]),
+        )]),
+    );
     let key = crate::security::key(
         cx,
         "dynamodb",
         "DynamoDB tables (task roles use it only through DynamoDB)",
-        policy::document(vec![admin]),
+        policy::document(vec![admin, use_via_dynamodb]),
     );
     let mut tables = BTreeMap::new();
     for t in &cx.m.tables {

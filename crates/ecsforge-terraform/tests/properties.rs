@@ -37,7 +37,7 @@ struct Spec {
     ci: Option<bool>,
     /// Number of DynamoDB tables (the second has a range key and an index).
     tables: usize,
-    /// `ec2:`: an index into [`INSTANCE_TYPES`].
+    /// `capacity.ec2`: an index into [`INSTANCE_TYPES`].
     ec2: Option<usize>,
 }
 
@@ -149,7 +149,7 @@ fn render(s: &Spec) -> String {
         None => {}
     }
     if let Some(i) = s.ec2 {
-        y.push_str(&format!("ec2: {{instance_type: {}}}\n", INSTANCE_TYPES[i].0));
+        y.push_str(&format!("capacity: {{ec2: {{instance_type: {}}}}}\n", INSTANCE_TYPES[i].0));
     }
     if s.tables > 0 {
         y.push_str("tables:\n");

@@ -3,6 +3,7 @@
 //! Architecture invariant: no IO here. Callers read the file and pass its
 //! name and text; errors carry spans into that text.
 
+mod data;
 mod diag;
 /// The Fargate task-size table (shared with the rules through the model crate).
 pub use ecsforge_model::fargate;

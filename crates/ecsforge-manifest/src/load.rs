@@ -26,17 +26,17 @@ pub(crate) struct Cx {
 }
 
 /// The entries of one mapping, with unknown keys already reported.
-struct Fields<'n> {
+pub(crate) struct Fields<'n> {
     node: &'n Node,
     entries: BTreeMap<&'n str, (&'n Node, &'n Node)>,
     what: &'static str,
 }
 
 impl<'n> Fields<'n> {
-    fn opt(&self, key: &str) -> Option<&'n Node> {
+    pub(crate) fn opt(&self, key: &str) -> Option<&'n Node> {
         self.entries.get(key).map(|(_, v)| *v).filter(|v| !matches!(v.data, Data::Null))
     }
-    fn req(&self, cx: &mut Cx, key: &str) -> Option<&'n Node> {
+    pub(crate) fn req(&self, cx: &mut Cx, key: &str) -> Option<&'n Node> {
         let v = self.opt(key);
         if v.is_none() {
             cx.diags.push(
@@ -54,17 +54,17 @@ impl<'n> Fields<'n> {
         }
         v
     }
-    fn key_loc(&self, key: &str) -> Option<&'n Loc> {
+    pub(crate) fn key_loc(&self, key: &str) -> Option<&'n Loc> {
         self.entries.get(key).map(|(k, _)| &k.loc)
     }
 }
 
 /// A zero-width location at the start of `loc`, for "missing" diagnostics.
-fn point(loc: &Loc) -> Loc {
+pub(crate) fn point(loc: &Loc) -> Loc {
     Loc { end: loc.start, ..loc.clone() }
 }
 
-fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -74,7 +74,7 @@ fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
 }
 
 impl Cx {
-    fn err(&mut self, message: impl Into<String>, loc: &Loc, label: impl Into<String>) -> &mut Diagnostic {
+    pub(crate) fn err(&mut self, message: impl Into<String>, loc: &Loc, label: impl Into<String>) -> &mut Diagnostic {
         self.diags.push(Diagnostic::new(message, loc.clone(), label));
         self.diags.last_mut().expect("just pushed")
     }
@@ -86,7 +86,7 @@ impl Cx {
         }
     }
 
-    fn type_err(&mut self, node: &Node, expected: &str) {
+    pub(crate) fn type_err(&mut self, node: &Node, expected: &str) {
         self.err(
             format!("expected {expected}, found {}", node.data.describe()),
             &node.loc,
@@ -94,7 +94,7 @@ impl Cx {
         );
     }
 
-    fn fields<'n>(&mut self, node: &'n Node, what: &'static str, allowed: &[&str]) -> Option<Fields<'n>> {
+    pub(crate) fn fields<'n>(&mut self, node: &'n Node, what: &'static str, allowed: &[&str]) -> Option<Fields<'n>> {
         let Data::Map(entries) = &node.data else {
             self.type_err(node, &format!("a mapping ({what})"));
             return None;
@@ -115,7 +115,7 @@ impl Cx {
         Some(Fields { node, entries: map, what })
     }
 
-    fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
+    pub(crate) fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
         match &node.data {
             Data::Str(s) => Some(Spanned::new(s.clone(), node.loc.clone())),
             _ => {
@@ -125,7 +125,7 @@ impl Cx {
         }
     }
 
-    fn uint(&mut self, node: &Node, min: u64, max: u64) -> Option<u64> {
+    pub(crate) fn uint(&mut self, node: &Node, min: u64, max: u64) -> Option<u64> {
         match &node.data {
             Data::Int(i) if *i >= min as i64 && *i as u64 <= max => Some(*i as u64),
             Data::Int(i) => {
@@ -149,7 +149,7 @@ impl Cx {
         }
     }
 
-    fn u32_in(&mut self, node: Option<&Node>, min: u32, max: u32) -> Option<u32> {
+    pub(crate) fn u32_in(&mut self, node: Option<&Node>, min: u32, max: u32) -> Option<u32> {
         node.and_then(|n| self.uint(n, min as u64, max as u64)).map(|v| v as u32)
     }
 
@@ -163,7 +163,7 @@ impl Cx {
         }
     }
 
-    fn seq<'n>(&mut self, node: &'n Node) -> &'n [Node] {
+    pub(crate) fn seq<'n>(&mut self, node: &'n Node) -> &'n [Node] {
         match &node.data {
             Data::Seq(items) => items,
             _ => {
@@ -204,7 +204,7 @@ impl Cx {
     }
 
     /// An enum-like string with a fixed message for bad values.
-    fn choice<T>(
+    pub(crate) fn choice<T>(
         &mut self,
         node: &Node,
         parse: impl Fn(&str) -> Option<T>,
@@ -251,7 +251,7 @@ impl Cx {
     }
 }
 
-fn is_name(s: &str, min: usize, max: usize) -> bool {
+pub(crate) fn is_name(s: &str, min: usize, max: usize) -> bool {
     let b = s.as_bytes();
     (min..=max).contains(&b.len())
         && b[0].is_ascii_lowercase()
@@ -293,7 +293,7 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 14] = [
+    const TOP: [&str; 16] = [
         "project",
         "region",
         "account_id",
@@ -308,6 +308,8 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "monitoring",
         "ci",
         "file_server",
+        "tables",
+        "capacity",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -356,6 +358,13 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     let have_file_server = file_server_node.is_some();
     let services = services_node.map(|n| services(cx, n, have_kafka, have_file_server, &declared)).unwrap_or_default();
     let ci = f.opt("ci").and_then(|n| ci(cx, n, &declared, valid_region_of(&region), valid_account_of(&account_id)));
+    let tables = f.opt("tables").map(|n| crate::data::tables(cx, n)).unwrap_or_default();
+    let ec2_node = f.opt("capacity").and_then(|n| crate::data::capacity(cx, n));
+    let ec2 = ec2_node.and_then(|n| crate::data::ec2(cx, n));
+    if let Some(n) = services_node {
+        let declared_tables = f.opt("tables").map(declared_names).unwrap_or_default();
+        crate::data::check_services(cx, n, &services, &declared_tables, ec2.as_ref(), ec2_node.is_some());
+    }
     // Only a valid region and account are compared against (no follow-on errors).
     let valid_region = region.as_ref().map(|r| r.value.as_str()).filter(|r| is_region(r));
     let valid_account = account_id.as_ref().map(|a| a.value.as_str()).filter(|a| is_account_id(a));
@@ -378,6 +387,9 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         }
         _ => BTreeMap::new(),
     };
+    if let (Some(n), Some(e)) = (services_node, &ec2) {
+        crate::data::check_fit(cx, n, &services, &environments, e);
+    }
 
     if let (Some(env), Some(n)) = (security.audit.environment, f.opt("environments"))
         && !declared_envs(n).contains(env.as_str())
@@ -419,6 +431,8 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         monitoring,
         ci,
         file_server,
+        tables,
+        ec2,
     })
 }
 
@@ -1219,7 +1233,7 @@ fn check_image_tag(cx: &mut Cx, tag: &Spanned<String>) {
 }
 
 /// The `name` of every service entry that has a string name.
-fn declared_names(node: &Node) -> BTreeSet<String> {
+pub(crate) fn declared_names(node: &Node) -> BTreeSet<String> {
     let Data::Seq(items) = &node.data else {
         return BTreeSet::new();
     };
@@ -1271,7 +1285,7 @@ fn service(
     have_file_server: bool,
     declared: &BTreeSet<String>,
 ) -> Option<Service> {
-    const KEYS: [&str; 20] = [
+    const KEYS: [&str; 22] = [
         "name",
         "runtime",
         "type",
@@ -1292,6 +1306,8 @@ fn service(
         "service_type",
         "deployment",
         "mounts_file_server",
+        "capacity",
+        "tables",
     ];
     let f = cx.fields(node, "service", &KEYS)?;
     let name = f.req(cx, "name").and_then(|n| cx.string(n));
@@ -1534,6 +1550,11 @@ fn service(
     let image_tag =
         f.opt("image_tag").and_then(|n| cx.string(n)).unwrap_or_else(|| Spanned::new("initial".into(), Loc::default()));
     check_image_tag(cx, &image_tag);
+    let capacity = f
+        .opt("capacity")
+        .map(|n| cx.choice(n, Capacity::parse, &Capacity::NAMES, "capacity must be 'fargate' or 'ec2'"))
+        .unwrap_or(Some(Capacity::Fargate));
+    let table_grants = f.opt("tables").map(|n| crate::data::grants(cx, n)).unwrap_or_default();
     let deployment = match (f.opt("deployment"), service_type) {
         (Some(n), Some(t)) => deployment(cx, n, t == ServiceType::Public),
         (Some(_), None) => None,
@@ -1571,6 +1592,8 @@ fn service(
         loc: node.loc.clone(),
         deployment: deployment?,
         mounts_file_server: mounts_file_server?,
+        capacity: capacity?,
+        tables: table_grants,
     })
 }
 
@@ -1851,7 +1874,7 @@ fn routing(cx: &mut Cx, node: &Node) -> Option<Routing> {
 }
 
 /// The key and value of `key` in a mapping node.
-fn entry<'n>(node: &'n Node, key: &str) -> Option<(&'n Node, &'n Node)> {
+pub(crate) fn entry<'n>(node: &'n Node, key: &str) -> Option<(&'n Node, &'n Node)> {
     match &node.data {
         Data::Map(entries) => {
             entries.iter().find(|(k, _)| matches!(&k.data, Data::Str(s) if s == key)).map(|(k, v)| (k, v))

@@ -209,6 +209,10 @@ pub struct Manifest {
     pub monitoring: Monitoring,
     /// The CI/CD system that builds and deploys the services (`ci:`), if any.
     pub ci: Option<Ci>,
+    /// DynamoDB tables (`tables:`), in manifest order.
+    pub tables: Vec<Table>,
+    /// The EC2 capacity provider (`capacity.ec2`), if any.
+    pub ec2: Option<Ec2Capacity>,
     /// The optional Windows SMB file server of doc 000.
     pub file_server: Option<FileServer>,
 }
@@ -405,6 +409,10 @@ pub struct Service {
     pub deployment: Deployment,
     /// The service mounts the `file_server` share over SMB.
     pub mounts_file_server: bool,
+    /// Where the tasks run (`capacity:`).
+    pub capacity: Capacity,
+    /// The DynamoDB tables the task role may use (`tables:`), sorted by table name.
+    pub tables: Vec<TableGrant>,
 }
 
 /// A service with one environment's overrides applied.
@@ -452,6 +460,15 @@ impl Manifest {
             .filter(|e| self.environments.contains_key(e))
             .or_else(|| self.environments.contains_key(&Env::Prod).then_some(Env::Prod))
             .or_else(|| self.environments.keys().next_back().copied())
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name.as_str() == name)
+    }
+
+    /// Whether any service registers in Cloud Map (every internal service does).
+    pub fn has_discovery(&self) -> bool {
+        self.services.iter().any(|s| s.service_type == ServiceType::Internal)
     }
 }
 
@@ -596,6 +613,213 @@ pub fn codedeploy_shape(steps: &[u32]) -> Option<CodedeployShape> {
         }
         _ => None,
     }
+}
+
+/// A DynamoDB attribute type usable in a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    pub const NAMES: [&'static str; 3] = ["S", "N", "B"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+    pub fn parse(s: &str) -> Option<KeyType> {
+        match s {
+            "S" => Some(KeyType::S),
+            "N" => Some(KeyType::N),
+            "B" => Some(KeyType::B),
+            _ => None,
+        }
+    }
+}
+
+/// A key attribute: `{name, type}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyAttr {
+    pub name: String,
+    pub kind: KeyType,
+}
+
+/// A global secondary index (projection ALL).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableIndex {
+    pub name: String,
+    pub hash_key: KeyAttr,
+    pub range_key: Option<KeyAttr>,
+}
+
+/// One `tables:` entry. The AWS name is `<project>-<env>-<name>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub name: Spanned<String>,
+    pub hash_key: KeyAttr,
+    pub range_key: Option<KeyAttr>,
+    pub indexes: Vec<TableIndex>,
+    pub loc: Loc,
+}
+
+impl Table {
+    /// Every attribute used by the table's and its indexes' keys, by name (types agree; validated).
+    pub fn attributes(&self) -> BTreeMap<String, KeyType> {
+        let mut out = BTreeMap::new();
+        let keys = std::iter::once(&self.hash_key)
+            .chain(self.range_key.as_ref())
+            .chain(self.indexes.iter().flat_map(|i| std::iter::once(&i.hash_key).chain(i.range_key.as_ref())));
+        for k in keys {
+            out.entry(k.name.clone()).or_insert(k.kind);
+        }
+        out
+    }
+}
+
+/// What a service may do with a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableAccess {
+    Read,
+    Write,
+    ReadWrite,
+}
+
+impl TableAccess {
+    pub const NAMES: [&'static str; 3] = ["read", "write", "read-write"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableAccess::Read => "read",
+            TableAccess::Write => "write",
+            TableAccess::ReadWrite => "read-write",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TableAccess> {
+        match s {
+            "read" => Some(TableAccess::Read),
+            "write" => Some(TableAccess::Write),
+            "read-write" => Some(TableAccess::ReadWrite),
+            _ => None,
+        }
+    }
+    pub fn reads(self) -> bool {
+        self != TableAccess::Write
+    }
+    pub fn writes(self) -> bool {
+        self != TableAccess::Read
+    }
+}
+
+/// One `services[].tables` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableGrant {
+    pub table: String,
+    pub access: TableAccess,
+    pub loc: Loc,
+}
+
+/// `services[].capacity`: where the tasks run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Capacity {
+    /// FARGATE (and FARGATE_SPOT outside prod), the default.
+    #[default]
+    Fargate,
+    /// The EC2 capacity provider declared under `capacity.ec2`.
+    Ec2,
+}
+
+impl Capacity {
+    pub const NAMES: [&'static str; 2] = ["fargate", "ec2"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capacity::Fargate => "fargate",
+            Capacity::Ec2 => "ec2",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Capacity> {
+        match s {
+            "fargate" => Some(Capacity::Fargate),
+            "ec2" => Some(Capacity::Ec2),
+            _ => None,
+        }
+    }
+}
+
+/// The top-level `capacity.ec2` section: an Auto Scaling group behind an ECS capacity provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ec2Capacity {
+    pub instance_type: Spanned<String>,
+    pub min: u32,
+    pub max: u32,
+    pub loc: Loc,
+}
+
+impl Ec2Capacity {
+    /// The instance type's size (always known after validation).
+    pub fn size(&self) -> &'static InstanceSize {
+        instance_size(&self.instance_type).expect("validated instance type")
+    }
+}
+
+/// An EC2 instance size from ecsforge's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstanceSize {
+    pub name: &'static str,
+    pub vcpus: u32,
+    /// Nominal memory in MiB.
+    pub memory_mib: u32,
+    pub architecture: Architecture,
+}
+
+impl InstanceSize {
+    /// CPU units a task may use: every vCPU (1024 units each).
+    pub fn task_cpu(&self) -> u32 {
+        self.vcpus * 1024
+    }
+    /// MiB a task may use: the nominal memory less 10 % for the OS, the ECS
+    /// agent and what the ECS-optimized AMI does not register.
+    pub fn task_memory(&self) -> u32 {
+        self.memory_mib - self.memory_mib / 10
+    }
+}
+
+/// The instance types `capacity.ec2.instance_type` accepts (general purpose, burstable,
+/// compute and memory optimised; Intel and Graviton).
+pub const INSTANCE_SIZES: &[InstanceSize] = &{
+    use Architecture::{Arm64 as A, X86_64 as X};
+    const fn i(name: &'static str, vcpus: u32, gib: u32, architecture: Architecture) -> InstanceSize {
+        InstanceSize { name, vcpus, memory_mib: gib * 1024, architecture }
+    }
+    [
+        i("t3.small", 2, 2, X),
+        i("t3.medium", 2, 4, X),
+        i("t3.large", 2, 8, X),
+        i("t3.xlarge", 4, 16, X),
+        i("t4g.small", 2, 2, A),
+        i("t4g.medium", 2, 4, A),
+        i("t4g.large", 2, 8, A),
+        i("t4g.xlarge", 4, 16, A),
+        i("m6i.large", 2, 8, X),
+        i("m6i.xlarge", 4, 16, X),
+        i("m6i.2xlarge", 8, 32, X),
+        i("m7g.large", 2, 8, A),
+        i("m7g.xlarge", 4, 16, A),
+        i("m7g.2xlarge", 8, 32, A),
+        i("c6i.large", 2, 4, X),
+        i("c6i.xlarge", 4, 8, X),
+        i("c7g.large", 2, 4, A),
+        i("c7g.xlarge", 4, 8, A),
+        i("r6i.large", 2, 16, X),
+        i("r7g.large", 2, 16, A),
+    ]
+};
+
+pub fn instance_size(name: &str) -> Option<&'static InstanceSize> {
+    INSTANCE_SIZES.iter().find(|i| i.name == name)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ecsforge_manifest::{Architecture, Egress, Env, Runtime, ServiceType, Style, load};
+use ecsforge_manifest::{Architecture, Capacity, Egress, Env, Runtime, ServiceType, Style, TableAccess, load};
 
 fn fixture(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(rel);
@@ -273,7 +273,10 @@ fn security_defaults_and_settings() {
     assert_eq!(ops.trusted_principals, ["123456789012", "arn:aws:iam::123456789012:role/sso"]);
     use ecsforge_manifest::{ManagedSecret, SecretRef};
     let secrets = &m.services[1].secrets;
-    assert_eq!(secrets["DB_PASSWORD"], SecretRef::Managed(ManagedSecret { rotation_lambda_arn: None, rotation_days: 30 }));
+    assert_eq!(
+        secrets["DB_PASSWORD"],
+        SecretRef::Managed(ManagedSecret { rotation_lambda_arn: None, rotation_days: 30 })
+    );
     assert_eq!(
         secrets["API_KEY"],
         SecretRef::Managed(ManagedSecret {
@@ -347,4 +350,53 @@ fn file_server_defaults() {
     assert_eq!((fs.admin_password_env.as_str(), fs.availability_zone.as_str()), ("SMB_PASSWORD", "us-east-1b"));
     assert!(m.service("pricing-engine").expect("declared").mounts_file_server);
     assert!(!m.service("orders-api").expect("declared").mounts_file_server);
+}
+
+#[test]
+fn tables_invalid() {
+    check("tables_invalid")
+}
+
+#[test]
+fn table_grant_invalid() {
+    check("table_grant_invalid")
+}
+
+#[test]
+fn ec2_capacity_missing() {
+    check("ec2_capacity_missing")
+}
+
+#[test]
+fn ec2_section_invalid() {
+    check("ec2_section_invalid")
+}
+
+#[test]
+fn ec2_task_does_not_fit() {
+    check("ec2_task_does_not_fit")
+}
+
+#[test]
+fn tables_grants_and_ec2_capacity_load_with_defaults() {
+    let text = fixture("fixtures/valid.yaml").replace(
+        "\nservices:\n",
+        "\ntables:\n  - name: orders\n    hash_key: {name: order_id, type: S}\n    range_key: {name: created_at, type: N}\n    indexes:\n      - name: by-customer\n        hash_key: {name: customer_id, type: S}\n        range_key: {name: created_at, type: N}\ncapacity:\n  ec2:\n    instance_type: t4g.medium\nservices:\n",
+    ) + "    capacity: ec2\n    tables:\n      - {name: orders, access: read}\n";
+    let m = load("fixtures/valid.yaml", &text).unwrap_or_else(|e| panic!("{}", e.render(Style::Plain)));
+    let [orders] = &m.tables[..] else { panic!("one table") };
+    assert_eq!(
+        orders.attributes().into_iter().map(|(k, t)| format!("{k}:{}", t.as_str())).collect::<Vec<_>>(),
+        ["created_at:N", "customer_id:S", "order_id:S"]
+    );
+    let ec2 = m.ec2.as_ref().expect("ec2");
+    assert_eq!((ec2.min, ec2.max, ec2.size().task_cpu(), ec2.size().task_memory()), (1, 2, 2048, 3687));
+    let [api, pricing] = &m.services[..] else { panic!("two services") };
+    assert_eq!((api.capacity, pricing.capacity), (Capacity::Fargate, Capacity::Ec2));
+    assert!(api.tables.is_empty());
+    assert_eq!(
+        pricing.tables.iter().map(|g| (g.table.as_str(), g.access)).collect::<Vec<_>>(),
+        [("orders", TableAccess::Read)]
+    );
+    assert!(m.has_discovery());
 }

@@ -117,6 +117,12 @@ kinds! {
     ConfigRecorder => "aws_config_configuration_recorder", tags: false;
     ConfigRecorderStatus => "aws_config_configuration_recorder_status", tags: false;
     ConfigDeliveryChannel => "aws_config_delivery_channel", tags: false;
+    ServiceDiscoveryPrivateDnsNamespace => "aws_service_discovery_private_dns_namespace", tags: true;
+    ServiceDiscoveryService => "aws_service_discovery_service", tags: true;
+    DynamodbTable => "aws_dynamodb_table", tags: true;
+    /// Tags go in `tag` blocks (with `propagate_at_launch`), not a `tags` map.
+    AutoscalingGroup => "aws_autoscaling_group", tags: false;
+    EcsCapacityProvider => "aws_ecs_capacity_provider", tags: true;
 }
 
 #[cfg(test)]

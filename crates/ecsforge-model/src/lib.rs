@@ -110,6 +110,8 @@ pub enum Concern {
     FileServer,
     /// The Terraform state bucket and lock table (the bootstrap root).
     State,
+    /// DynamoDB tables and their key.
+    Data,
 }
 
 impl Concern {
@@ -127,6 +129,7 @@ impl Concern {
             Concern::Ci => "ci".into(),
             Concern::FileServer => "file_server".into(),
             Concern::State => "state".into(),
+            Concern::Data => "data".into(),
         }
     }
 }

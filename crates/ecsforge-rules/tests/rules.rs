@@ -74,6 +74,7 @@ fn examples_have_only_expected_findings() {
         ("twelve-services", Env::ALL.to_vec()),
         ("canary-web", vec![Env::Develop, Env::Prod]),
         ("github-actions", vec![Env::Develop, Env::Prod]),
+        ("orders-ecs-ec2", vec![Env::Develop, Env::Prod]),
     ] {
         for env in envs {
             let m = example(name, env);

@@ -67,7 +67,11 @@ pub(crate) fn build(cx: &mut Cx, keys: &Keys) -> Cluster {
         );
     let cluster = cx.add(cluster, Some(&name));
     // Both providers are attached everywhere; the strategy decides their use.
-    let providers: Vec<Value> = vec!["FARGATE".into(), "FARGATE_SPOT".into()];
+    let mut providers: Vec<Value> = vec!["FARGATE".into(), "FARGATE_SPOT".into()];
+    // The EC2 provider (`capacity.ec2`) is used only by services with `capacity: ec2`.
+    if cx.m.ec2.is_some() {
+        providers.push(r(&crate::capacity::provider_address(), "name"));
+    }
     let cps = cx
         .res(Kind::EcsClusterCapacityProviders, "main", Concern::Cluster, p)
         .with("cluster_name", r(&cluster, "name"))

@@ -13,8 +13,11 @@ mod alb;
 mod audit;
 pub mod bootstrap;
 mod bucket;
+mod capacity;
 pub mod ci;
 mod cluster;
+mod data;
+mod discovery;
 mod fileserver;
 mod monitoring;
 mod names;
@@ -59,8 +62,19 @@ pub fn synth(m: &Manifest, env: Env) -> Result<InfraModel, SynthError> {
     let cluster = cluster::build(&mut cx, &keys);
     let endpoints_sg = network::endpoints_sg(&mut cx, &net);
     let alb = if m.has_public_services() { Some(alb::build(&mut cx, &net)) } else { None };
-    let shared =
-        service::Shared { net: &net, keys: &keys, cluster: &cluster, alb: alb.as_ref(), endpoints_sg: &endpoints_sg };
+    let ec2 = capacity::build(&mut cx, &net, &endpoints_sg);
+    let namespace = discovery::build(&mut cx, &net);
+    let tables = data::build(&mut cx);
+    let shared = service::Shared {
+        net: &net,
+        keys: &keys,
+        cluster: &cluster,
+        alb: alb.as_ref(),
+        endpoints_sg: &endpoints_sg,
+        ec2: ec2.as_ref(),
+        namespace: namespace.as_ref(),
+        tables: tables.as_ref(),
+    };
     let service_sgs = service::build_all(&mut cx, &shared);
     network::endpoints(&mut cx, &net, &endpoints_sg, &service_sgs);
     fileserver::build(&mut cx, &net, &endpoints_sg, &service_sgs);

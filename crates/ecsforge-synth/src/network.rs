@@ -225,6 +225,10 @@ pub(crate) fn interface_services(cx: &Cx) -> Vec<String> {
     if !cx.m.security.secrets_kms_key_arns.is_empty() {
         out.push("kms".into());
     }
+    // Without NAT, the ECS agent on EC2 capacity reaches ECS through these.
+    if cx.m.ec2.is_some() && cx.env.egress == Egress::EndpointsOnly {
+        out.extend(["ecs", "ecs-agent", "ecs-telemetry"].map(String::from));
+    }
     for e in &cx.m.network.extra_endpoints {
         out.push(e.value.clone());
     }
@@ -269,6 +273,18 @@ pub(crate) fn endpoints(cx: &mut Cx, net: &Net, sg: &Address, task_sgs: &[(Strin
         .with("policy", s3_policy);
     let name = format!("{}-s3", cx.prefix);
     cx.add(s3, Some(&name));
+    // The DynamoDB gateway endpoint, only where tables exist, limited to them.
+    if !cx.m.tables.is_empty() {
+        let ddb = cx
+            .res(Kind::VpcEndpoint, "dynamodb", Concern::Endpoints, p.clone())
+            .with("vpc_id", r(&net.vpc, "id"))
+            .with("service_name", format!("com.amazonaws.{region}.dynamodb"))
+            .with("vpc_endpoint_type", "Gateway")
+            .with("route_table_ids", Value::List(net.zones.iter().map(|z| r(&z.private_route_table, "id")).collect()))
+            .with("policy", crate::data::endpoint_policy(cx));
+        let name = format!("{}-dynamodb", cx.prefix);
+        cx.add(ddb, Some(&name));
+    }
 
     for svc in interface_services(cx) {
         let prov =

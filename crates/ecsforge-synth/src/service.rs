@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ecsforge_manifest::{Egress, ResolvedService, Runtime, SecretRef, Service, ServiceType};
+use ecsforge_manifest::{Capacity, Egress, ResolvedService, Runtime, SecretRef, Service, ServiceType};
 use ecsforge_model::{Address, Concern, Kind, Provenance, Value};
 
 use crate::alb::Alb;
@@ -18,6 +18,9 @@ pub(crate) struct Shared<'a> {
     pub cluster: &'a Cluster,
     pub alb: Option<&'a Alb>,
     pub endpoints_sg: &'a Address,
+    pub ec2: Option<&'a crate::capacity::Ec2>,
+    pub namespace: Option<&'a Address>,
+    pub tables: Option<&'a crate::data::Tables>,
 }
 
 /// Builds every service; returns `(service name, task SG)` pairs.
@@ -219,6 +222,22 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
             description: "HTTPS to S3 through the gateway endpoint (ECR image layers)".into(),
         },
     );
+    if !s.tables.is_empty() {
+        rule(
+            cx,
+            Kind::SecurityGroupEgressRule,
+            &c,
+            &p,
+            Rule {
+                sg,
+                name: format!("{id}_to_dynamodb"),
+                port: (443, 443),
+                proto: "tcp",
+                peer: Peer::PrefixList(r(&Address::new("aws_vpc_endpoint", "dynamodb"), "prefix_list_id")),
+                description: "HTTPS to DynamoDB through the gateway endpoint".into(),
+            },
+        );
+    }
     if cx.env.egress != Egress::EndpointsOnly {
         rule(
             cx,
@@ -398,6 +417,7 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .with("name", task_name.as_str())
         .with("assume_role_policy", policy::assume_role("ecs-tasks.amazonaws.com", &account));
     let task_role = cx.add(task_role, Some(&task_name));
+    crate::data::grant(cx, s, &task_role, &p, sh.tables);
     if !sm_arns.is_empty() || !ssm_arns.is_empty() {
         let mut st = Vec::new();
         if !sm_arns.is_empty() {
@@ -452,7 +472,7 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .res(Kind::EcsTaskDefinition, &id, c.clone(), p.clone())
         .with("family", format!("{prefix}-{svc}"))
         .with("network_mode", "awsvpc")
-        .with("requires_compatibilities", Value::list([Value::from("FARGATE")]))
+        .with("requires_compatibilities", Value::list([Value::from(compatibility(s.capacity))]))
         .with("cpu", rs.cpu.to_string())
         .with("memory", rs.memory.to_string())
         .with("execution_role_arn", r(&exec, "arn"))
@@ -536,8 +556,7 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .with("cluster", r(&sh.cluster.cluster, "id"))
         .with("task_definition", r(&td, "arn"))
         .with("desired_count", rs.desired_count)
-        .with("capacity_provider_strategy", strategy(cx))
-        .with("platform_version", "LATEST")
+        .with("capacity_provider_strategy", service_strategy(cx, s, sh))
         .with("deployment_minimum_healthy_percent", 100)
         .with("deployment_maximum_percent", 200)
         .with(
@@ -555,6 +574,21 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         .with("enable_ecs_managed_tags", true)
         .with("propagate_tags", "SERVICE")
         .with("wait_for_steady_state", false);
+    match (s.capacity, sh.ec2) {
+        (Capacity::Ec2, Some(_)) => {
+            ecs.set(
+                "ordered_placement_strategy",
+                Value::block([
+                    ("type", Value::from("spread")),
+                    ("field", Value::from("attribute:ecs.availability-zone")),
+                ]),
+            );
+        }
+        _ => ecs.set("platform_version", "LATEST"),
+    }
+    if let Some(registry) = crate::discovery::register(cx, s, sh.namespace) {
+        ecs.set("service_registries", registry);
+    }
     if let Some(lb) = lb_block {
         ecs.set("load_balancer", lb);
         ecs.set("health_check_grace_period_seconds", 60);
@@ -627,6 +661,27 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
     cx.output(&format!("{id}_ecr_repository_url"), r(&repo, "repository_url"), &format!("ECR repository URL of {svc}"));
     cx.output(&format!("{id}_task_role_arn"), r(&task_role, "arn"), &format!("Task role ARN of {svc}"));
     cx.output(&format!("{id}_security_group_id"), r(sg, "id"), &format!("Task security group of {svc}"));
+}
+
+/// `requires_compatibilities` of a service's task definition.
+fn compatibility(capacity: Capacity) -> &'static str {
+    match capacity {
+        Capacity::Fargate => "FARGATE",
+        Capacity::Ec2 => "EC2",
+    }
+}
+
+/// The service's capacity-provider strategy: the environment's Fargate mix,
+/// or the EC2 capacity provider alone.
+fn service_strategy(cx: &Cx, s: &Service, sh: &Shared) -> Value {
+    match (s.capacity, sh.ec2) {
+        (Capacity::Ec2, Some(ec2)) => Value::block([
+            ("capacity_provider", r(&ec2.provider, "name")),
+            ("weight", Value::from(1)),
+            ("base", Value::from(0)),
+        ]),
+        _ => strategy(cx),
+    }
 }
 
 fn lifecycle_rule(priority: u32, description: &str, selection: Value) -> Value {
@@ -706,6 +761,14 @@ fn container_definition(
         && let Some(k) = &cx.m.kafka
     {
         env.insert("KAFKA_BROKERS".into(), k.brokers.join(","));
+    }
+    // Names that differ per environment, unless the manifest sets them.
+    if cx.m.has_discovery() {
+        env.entry("DISCOVERY_NAMESPACE".into()).or_insert_with(|| crate::discovery::namespace_name(cx));
+    }
+    for g in &s.tables {
+        let var = format!("DYNAMODB_TABLE_{}", g.table.to_ascii_uppercase().replace('-', "_"));
+        env.entry(var).or_insert_with(|| crate::data::table_name(cx, &g.table));
     }
     let environment = Value::List(
         env.into_iter().map(|(k, v)| Value::map([("name", Value::from(k)), ("value", Value::from(v))])).collect(),

@@ -22,6 +22,10 @@ struct Svc {
     canary: Option<(bool, usize)>,
     /// `mounts_file_server` (rendered only when the spec has a file server).
     mounts: bool,
+    /// `tables:` grants: (table index, access index); out-of-range tables are dropped.
+    tables: Vec<(usize, usize)>,
+    /// `capacity: ec2`, when the spec declares EC2 capacity the task fits.
+    ec2: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +43,30 @@ struct Spec {
     audit_env: Option<usize>,
     /// Operator roles (`security.operator_roles`) to declare.
     operators: usize,
+    /// Number of DynamoDB tables (the second has a range key and an index).
+    tables: usize,
+    /// `capacity.ec2`: an index into [`INSTANCE_TYPES`].
+    ec2: Option<usize>,
+}
+
+/// (instance type, architecture is x86, task cpu limit, task memory limit).
+const INSTANCE_TYPES: [(&str, bool, u32, u32); 3] =
+    [("t4g.medium", false, 2048, 3687), ("m6i.xlarge", true, 4096, 14746), ("m7g.2xlarge", false, 8192, 29492)];
+const ACCESS: [&str; 3] = ["read", "write", "read-write"];
+
+impl Spec {
+    /// Whether service `v` runs on EC2 capacity: it asked to, and it fits the instance.
+    fn on_ec2(&self, v: &Svc) -> bool {
+        self.ec2.is_some_and(|i| {
+            let (_, x86, cpu, memory) = INSTANCE_TYPES[i];
+            v.ec2 && v.x86 == x86 && v.size.0 <= cpu && v.size.1 <= memory
+        })
+    }
+
+    /// The table names a service is granted, with the access.
+    fn grants(&self, v: &Svc) -> BTreeMap<String, &'static str> {
+        v.tables.iter().filter(|(t, _)| *t < self.tables).map(|(t, a)| (format!("table-{t}"), ACCESS[*a])).collect()
+    }
 }
 
 const SIZES: [(u32, u32); 8] =
@@ -56,19 +84,23 @@ fn svc() -> impl Strategy<Value = Svc> {
         proptest::collection::vec(0usize..8, 0..3),
         proptest::option::of(0u8..4),
         proptest::option::of((any::<bool>(), 0usize..3)),
-        any::<bool>(),
+        (proptest::collection::vec((0usize..3, 0usize..3), 0..3), any::<bool>(), any::<bool>()),
     )
-        .prop_map(|(public, python, x86, size, kafka, desired, callers, secret, canary, mounts)| Svc {
-            public,
-            python,
-            x86,
-            size: SIZES[size],
-            kafka,
-            desired,
-            callers,
-            secret,
-            canary: canary.filter(|_| public),
-            mounts,
+        .prop_map(|(public, python, x86, size, kafka, desired, callers, secret, canary, (tables, ec2, mounts))| {
+            Svc {
+                public,
+                python,
+                x86,
+                size: SIZES[size],
+                kafka,
+                desired,
+                callers,
+                secret,
+                canary: canary.filter(|_| public),
+                mounts,
+                tables,
+                ec2,
+            }
         })
 }
 
@@ -90,10 +122,24 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::collection::vec(svc(), 1..7),
         any::<bool>(),
         proptest::option::of(any::<bool>()),
-        (proptest::option::of(0usize..4), 0usize..3, proptest::option::of(0usize..4)),
+        (
+            (proptest::option::of(0usize..4), 0usize..3, proptest::option::of(0usize..4)),
+            (0usize..3, proptest::option::of(0..INSTANCE_TYPES.len())),
+        ),
     )
         .prop_map(
-            |(project, azs, d, t, q, p, services, extra_endpoint, ci, (audit_env, operators, file_server))| {
+            |(
+                project,
+                azs,
+                d,
+                t,
+                q,
+                p,
+                services,
+                extra_endpoint,
+                ci,
+                ((audit_env, operators, file_server), (tables, ec2)),
+            )| {
                 let envs: Vec<_> = [d, t, q, Some(p)].into_iter().flatten().collect();
                 Spec {
                     project,
@@ -105,6 +151,8 @@ fn spec() -> impl Strategy<Value = Spec> {
                     ci,
                     operators,
                     file_server,
+                    tables,
+                    ec2,
                 }
             },
         )
@@ -146,6 +194,18 @@ fn render(s: &Spec) -> String {
             ));
         }
     }
+    if let Some(i) = s.ec2 {
+        y.push_str(&format!("capacity: {{ec2: {{instance_type: {}}}}}\n", INSTANCE_TYPES[i].0));
+    }
+    if s.tables > 0 {
+        y.push_str("tables:\n");
+        for t in 0..s.tables {
+            y.push_str(&format!("  - name: table-{t}\n    hash_key: {{name: pk, type: S}}\n"));
+            if t == 1 {
+                y.push_str("    range_key: {name: sk, type: N}\n    indexes: [{name: by-owner, hash_key: {name: owner, type: S}, range_key: {name: sk, type: N}}]\n");
+            }
+        }
+    }
     y.push_str("environments:\n");
     for (env, egress, spot) in &s.envs {
         y.push_str(&format!(
@@ -185,6 +245,14 @@ fn render(s: &Spec) -> String {
             if !callers.is_empty() {
                 y.push_str(&format!("    allow_from: [{}]\n", callers.into_iter().collect::<Vec<_>>().join(", ")));
             }
+        }
+        if s.on_ec2(v) {
+            y.push_str("    capacity: ec2\n");
+        }
+        let grants = s.grants(v);
+        if !grants.is_empty() {
+            let list: Vec<String> = grants.iter().map(|(t, a)| format!("{{name: {t}, access: {a}}}")).collect();
+            y.push_str(&format!("    tables: [{}]\n", list.join(", ")));
         }
         match v.secret {
             Some(0) => y.push_str(
@@ -242,7 +310,7 @@ fn is_file_server_rotation(f: &ecsforge_rules::Finding) -> bool {
 }
 
 /// AWS names that must be unique per type, with their length limits.
-const NAMED: [(&str, &str, usize); 20] = [
+const NAMED: [(&str, &str, usize); 26] = [
     ("aws_sns_topic", "name", 256),
     ("aws_cloudwatch_metric_alarm", "alarm_name", 255),
     ("aws_cloudwatch_dashboard", "dashboard_name", 255),
@@ -263,6 +331,12 @@ const NAMED: [(&str, &str, usize); 20] = [
     ("aws_codestarnotifications_notification_rule", "name", 64),
     ("aws_secretsmanager_secret", "name", 512),
     ("aws_s3_bucket", "bucket", 63),
+    ("aws_dynamodb_table", "name", 255),
+    ("aws_service_discovery_service", "name", 127),
+    ("aws_launch_template", "name", 128),
+    ("aws_autoscaling_group", "name", 255),
+    ("aws_ecs_capacity_provider", "name", 255),
+    ("aws_iam_instance_profile", "name", 128),
 ];
 
 fn check_model(spec: &Spec, m: &InfraModel) {
@@ -319,6 +393,34 @@ fn check_model(spec: &Spec, m: &InfraModel) {
             assert_eq!(lb_parts, 0, "{svc}: internal services get no ALB resources (property 3)");
             assert!(svc_res.get("load_balancer").is_none(), "property 42");
         }
+        // Cloud Map: every internal service registers; public ones are reached through the ALB.
+        assert_eq!(count(Kind::ServiceDiscoveryService), usize::from(!v.public), "{svc}: discovery service");
+        assert_eq!(svc_res.get("service_registries").is_some(), !v.public, "{svc}: service registry");
+        // Tables: a task-role policy naming exactly the granted tables.
+        let grants = spec.grants(v);
+        let policy = m.get(&ecsforge_model::Address::new("aws_iam_role_policy", &format!("{id}_tables")));
+        assert_eq!(policy.is_some(), !grants.is_empty(), "{svc}: table policy");
+        if let Some(p) = policy {
+            let text = serde_json::to_string(&p.get("policy").expect("policy")).expect("json");
+            for t in 0..spec.tables {
+                let named = text.contains(&format!("\"aws_dynamodb_table.table_{t}\""));
+                assert_eq!(named, grants.contains_key(&format!("table-{t}")), "{svc}: grant of table-{t}");
+            }
+        }
+        // Capacity: EC2 tasks use the EC2 provider alone and EC2 compatibility.
+        let td = m.of_kind(Kind::EcsTaskDefinition).find(|r| r.address.name() == id).expect("task definition");
+        let compat = serde_json::to_string(&td.get("requires_compatibilities").expect("set")).expect("json");
+        let strategy = serde_json::to_string(&svc_res.get("capacity_provider_strategy").expect("set")).expect("json");
+        if spec.on_ec2(v) {
+            assert!(compat.contains("\"EC2\"") && !compat.contains("FARGATE"), "{svc}: EC2 compatibility {compat}");
+            assert!(
+                strategy.contains("aws_ecs_capacity_provider.ec2") && !strategy.contains("FARGATE"),
+                "{svc}: {strategy}"
+            );
+        } else {
+            assert!(compat.contains("FARGATE") && !compat.contains("\"EC2\""), "{svc}: Fargate compatibility {compat}");
+            assert!(!strategy.contains("aws_ecs_capacity_provider"), "{svc}: {strategy}");
+        }
         for out in ["service_arn", "service_name", "ecr_repository_url", "task_role_arn", "security_group_id"] {
             assert!(m.outputs.contains_key(&format!("{id}_{out}")), "{svc}: output {out} (property 4)");
         }
@@ -348,6 +450,16 @@ fn check_model(spec: &Spec, m: &InfraModel) {
     }
     let has_public = spec.services.iter().any(|s| s.public);
     assert_eq!(m.of_kind(Kind::Lb).count(), usize::from(has_public));
+    let has_internal = spec.services.iter().any(|s| !s.public);
+    assert_eq!(m.of_kind(Kind::ServiceDiscoveryPrivateDnsNamespace).count(), usize::from(has_internal));
+    assert_eq!(m.of_kind(Kind::DynamodbTable).count(), spec.tables);
+    for t in m.of_kind(Kind::DynamodbTable) {
+        assert_eq!(t.get("deletion_protection_enabled").and_then(|v| v.as_bool()), Some(m.environment == "prod"));
+    }
+    let ddb_endpoint = m.get(&ecsforge_model::Address::new("aws_vpc_endpoint", "dynamodb"));
+    assert_eq!(ddb_endpoint.is_some(), spec.tables > 0, "DynamoDB gateway endpoint only with tables");
+    assert_eq!(m.of_kind(Kind::EcsCapacityProvider).count(), usize::from(spec.ec2.is_some()));
+    assert_eq!(m.of_kind(Kind::AutoscalingGroup).count(), usize::from(spec.ec2.is_some()));
 }
 
 proptest! {

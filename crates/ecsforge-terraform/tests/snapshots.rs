@@ -117,3 +117,17 @@ fn twelve_services_bootstrap_root() {
     }
     insta::assert_snapshot!("twelve-services-bootstrap", out);
 }
+
+#[test]
+fn orders_ecs_ec2_inventory() {
+    check_inventory("orders-ecs-ec2");
+}
+
+#[test]
+fn orders_ecs_ec2_prod_data_capacity_and_discovery_files() {
+    check(
+        "orders-ecs-ec2",
+        Env::Prod,
+        &["data.tf.json", "cluster.tf.json", "endpoints.tf.json", "service_order_processor.tf.json"],
+    );
+}

@@ -184,7 +184,7 @@ pub(crate) fn grants(cx: &mut Cx, node: &Node) -> Vec<TableGrant> {
 }
 
 /// The service entry node of each parsed service, by name.
-fn service_nodes<'n>(node: &'n Node) -> BTreeMap<String, &'n Node> {
+fn service_nodes(node: &Node) -> BTreeMap<String, &Node> {
     let Data::Seq(items) = &node.data else { return BTreeMap::new() };
     items
         .iter()

@@ -10,7 +10,7 @@
 //! 1. an **interface endpoint** with private DNS in the task's VPC: DNS then
 //!    sends *all* traffic for that service to the endpoint, so its security
 //!    group must admit 443 from the tasks even if a NAT gateway exists;
-//! 2. a **gateway endpoint** (S3) on the task subnet's route table;
+//! 2. a **gateway endpoint** (S3, DynamoDB) on the task subnet's route table;
 //! 3. a **NAT gateway** default route, the NAT sitting in a subnet with an
 //!    internet-gateway route;
 //! 4. a **public IP** and an internet-gateway default route.
@@ -54,6 +54,8 @@ pub enum Dependency {
     /// (port 445): its security group admits the tasks' group on 445, or the
     /// tasks' group has 445 egress to it.
     FileServer(Address),
+    /// DynamoDB, when the task role is allowed `dynamodb:` actions.
+    Dynamodb,
 }
 
 impl Dependency {
@@ -73,6 +75,7 @@ impl Dependency {
             Dependency::Peer(..) => "PEER_CONNECTIVITY",
             Dependency::AlbInbound(_) => "ALB_INBOUND",
             Dependency::FileServer(_) => "FILE_SERVER_SMB",
+            Dependency::Dynamodb => "DYNAMODB_CONNECTIVITY",
         }
     }
 
@@ -85,6 +88,7 @@ impl Dependency {
             Dependency::Logs => "logs",
             Dependency::SecretsManager => "secretsmanager",
             Dependency::Ssm => "ssm",
+            Dependency::Dynamodb => "dynamodb",
             _ => return None,
         })
     }
@@ -286,6 +290,10 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.extend(ports.into_iter().map(Dependency::Kafka));
         }
         deps.extend(peers(&ix, &task).into_iter().map(|(a, p)| Dependency::Peer(a, p)));
+        let tables = td.and_then(|td| dynamodb_tables(m, td));
+        if tables.is_some() {
+            deps.push(Dependency::Dynamodb);
+        }
         if let Some(lb) = block(svc, "load_balancer")
             && let Some(port) = lb.get("container_port").and_then(as_int)
         {
@@ -301,6 +309,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
                 Dependency::AlbInbound(port) => alb_inbound(&ix, &task, port),
                 Dependency::FileServer(ref server) => file_server_path(&ix, &task, server),
                 Dependency::S3Layers => s3(&ix, &task),
+                Dependency::Dynamodb => dynamodb(&ix, &task, tables.as_deref().unwrap_or(&[])),
                 _ => aws_service(&ix, &task, d),
             });
         }
@@ -564,9 +573,10 @@ fn public_path(ix: &Index, t: &Task, d: Dependency, why_not_private: &str) -> Ve
         match internet_path(ix, t, &s.address) {
             Ok(p) => path = Some(p),
             Err(hop) => {
-                let fix = if d == Dependency::S3Layers {
+                let fix = if matches!(d, Dependency::S3Layers | Dependency::Dynamodb) {
+                    let gateway = if d == Dependency::Dynamodb { "DynamoDB" } else { "S3" };
                     format!(
-                        "add {} to the S3 gateway endpoint's route_table_ids",
+                        "add {} to the {gateway} gateway endpoint's route_table_ids",
                         route_table(ix, &s.address)
                             .map(|a| a.to_string())
                             .unwrap_or_else(|| "the subnet's route table".into())
@@ -693,6 +703,143 @@ fn s3(ix: &Index, t: &Task) -> Verdict {
             None,
             format!(
                 "route to S3 through {} exists, but the task security groups allow no HTTPS (443) egress to the S3 prefix list",
+                g.address
+            ),
+            format!(
+                "add an egress rule on the task security group: tcp 443 to prefix list {}.prefix_list_id",
+                g.address
+            ),
+        );
+    }
+    if let Some(v) = nacl_https(ix, t, &[], d.clone()) {
+        return v;
+    }
+    verdict(
+        t,
+        d,
+        Status::Pass,
+        Some(Path::GatewayEndpoint(g.address.clone())),
+        format!("reached through gateway endpoint {} on every task route table", g.address),
+        String::new(),
+    )
+}
+
+/// The DynamoDB tables the task role may use, by name (`*` for any), when
+/// the role is allowed any `dynamodb:` action; `None` otherwise.
+fn dynamodb_tables(m: &InfraModel, td: &Resource) -> Option<Vec<String>> {
+    let role = td.get("task_role_arn").and_then(ref_address)?;
+    let mut found = false;
+    let mut tables = Vec::new();
+    for st in role_allows(m, role) {
+        if !st.actions.iter().any(|a| a.to_ascii_lowercase().starts_with("dynamodb:")) {
+            continue;
+        }
+        found = true;
+        for r in &st.resources {
+            let name = match ref_address(r).and_then(|a| m.get(a)) {
+                Some(t) if t.kind == Kind::DynamodbTable => str_attr(t, "name").map(str::to_string),
+                Some(_) => None,
+                None => known_suffix(r).and_then(|arn| match arn.as_str() {
+                    "*" => Some("*".to_string()),
+                    _ => arn.split_once(":table/").map(|(_, t)| t.split('/').next().unwrap_or(t).to_string()),
+                }),
+            };
+            tables.extend(name);
+        }
+    }
+    tables.sort();
+    tables.dedup();
+    found.then_some(tables)
+}
+
+/// Whether a gateway-endpoint policy lets DynamoDB calls on table `name` through.
+fn endpoint_admits_table(policy: &[Statement], name: &str) -> bool {
+    policy.iter().any(|st| {
+        st.effect == "Allow"
+            && st.condition.is_none()
+            && st.actions.iter().any(|a| *a == "*" || a.to_ascii_lowercase().starts_with("dynamodb:"))
+            && st.resources.iter().any(|r| match known_suffix(r) {
+                Some(s) => s == "*" || name == "*" || s.ends_with(&format!(":table/{name}")) || s.ends_with(":table/*"),
+                None => matches!(r, Value::Template(_) | Value::Unknown),
+            })
+    })
+}
+
+/// DynamoDB: the gateway endpoint on every task route table (its policy
+/// admitting the role's tables, SG egress to its prefix list), else NAT/IGW.
+fn dynamodb(ix: &Index, t: &Task, tables: &[String]) -> Verdict {
+    let d = Dependency::Dynamodb;
+    let vpc = t.vpc.map(|v| v.address.clone());
+    let gateways: Vec<&Resource> = ix
+        .endpoints("dynamodb")
+        .filter(|e| str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway")
+        .filter(|e| vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v))))
+        .collect();
+    let mut used = None;
+    for s in &t.subnets {
+        let rt = route_table(ix, &s.address);
+        let gw = gateways
+            .iter()
+            .find(|g| rt.is_some_and(|rt| blocks(g, "route_table_ids").iter().any(|v| refers_to(v, rt))));
+        match gw {
+            Some(g) => used = Some(*g),
+            None => {
+                if let Err(hop) = internet_path(ix, t, &s.address) {
+                    let rt_name = rt.map(|a| a.to_string()).unwrap_or_else(|| "no route table".into());
+                    let (why, fix) = match gateways.first() {
+                        Some(g) => (String::new(), format!("add {rt_name}.id to `{}.route_table_ids`", g.address)),
+                        None => (
+                            "; the VPC has no DynamoDB gateway endpoint".to_string(),
+                            format!(
+                                "create a DynamoDB gateway endpoint (aws_vpc_endpoint, service com.amazonaws.<region>.dynamodb, vpc_endpoint_type Gateway) with {rt_name}.id in its route_table_ids; it is free"
+                            ),
+                        ),
+                    };
+                    let more = if hop.starts_with("subnet ") { String::new() } else { format!(" ({hop})") };
+                    return verdict(
+                        t,
+                        d,
+                        Status::Fail,
+                        None,
+                        format!(
+                            "subnet {} (route table {rt_name}) has no route to DynamoDB: no gateway endpoint association and no NAT route{why}{more}",
+                            s.address
+                        ),
+                        fix,
+                    );
+                }
+            }
+        }
+    }
+    let Some(g) = used else {
+        return public_path(ix, t, d, "the DynamoDB gateway endpoint is not on the task route tables");
+    };
+    let policy = statements(g.get("policy"));
+    if !policy.is_empty()
+        && let Some(name) = tables.iter().find(|n| !endpoint_admits_table(&policy, n))
+    {
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!(
+                "DynamoDB gateway endpoint {} has a policy that does not allow the task role's table `{name}`",
+                g.address
+            ),
+            format!("add the table's ARN (and its /index/*) to {}'s policy", g.address),
+        );
+    }
+    let prefix_list = g.attr("prefix_list_id");
+    let egress = task_egress_443(ix, t, |r| r.is_open_to_world() || r.prefix_lists.iter().any(|p| **p == prefix_list));
+    if !egress {
+        return verdict(
+            t,
+            d,
+            Status::Fail,
+            None,
+            format!(
+                "route to DynamoDB through {} exists, but the task security groups allow no HTTPS (443) egress to the DynamoDB prefix list",
                 g.address
             ),
             format!(
@@ -843,12 +990,17 @@ fn peer_path(ix: &Index, t: &Task, peer: &Address, port: i64) -> Verdict {
             );
         }
     }
+    let name = match cloud_map_name(ix, t, peer) {
+        Ok(name) => name,
+        Err((why, fix)) => return verdict(t, d, Status::Fail, None, why, fix),
+    };
+    let by = name.map(|n| format!(", found as {n} through Cloud Map")).unwrap_or_default();
     verdict(
         t,
         d,
         Status::Pass,
         None,
-        format!("reaches {peer} on port {port} (security groups admit it both ways)"),
+        format!("reaches {peer} on port {port} (security groups admit it both ways{by})"),
         String::new(),
     )
 }
@@ -957,6 +1109,43 @@ fn file_server_path(ix: &Index, t: &Task, server: &Address) -> Verdict {
         format!("mounts {server} on SMB port {SMB} (security groups admit it both ways)"),
         String::new(),
     )
+}
+
+/// The peer's Cloud Map DNS name when it registers in a private DNS
+/// namespace (`Ok(None)` when it does not register): the namespace must be
+/// associated with the caller's VPC, and that VPC must resolve DNS.
+fn cloud_map_name(ix: &Index, t: &Task, peer: &Address) -> Result<Option<String>, (String, String)> {
+    let m = ix.m;
+    let Some(registry) = m.get(peer).and_then(|p| block(p, "service_registries")) else { return Ok(None) };
+    let Some(sd) = registry.get("registry_arn").and_then(|v| target(m, v)) else { return Ok(None) };
+    let Some(ns) = block(sd, "dns_config").and_then(|c| c.get("namespace_id")).and_then(|v| target(m, v)) else {
+        return Ok(None);
+    };
+    if ns.kind != Kind::ServiceDiscoveryPrivateDnsNamespace {
+        return Ok(None);
+    }
+    let name = format!("{}.{}", str_attr(sd, "name").unwrap_or("?"), str_attr(ns, "name").unwrap_or("?"));
+    let same_vpc = match (t.vpc, ns.get("vpc")) {
+        (Some(v), Some(x)) => refers_to(x, &v.address),
+        _ => false,
+    };
+    if !same_vpc {
+        return Err((
+            format!(
+                "{peer} registers as {name}, but namespace {} is not associated with this service's VPC, so the name does not resolve here",
+                ns.address
+            ),
+            format!("create the namespace in the callers' VPC (set {}.vpc to it)", ns.address),
+        ));
+    }
+    if !vpc_flag(t.vpc, "enable_dns_support", true) {
+        let vpc = t.vpc.map(|v| v.address.to_string()).unwrap_or_default();
+        return Err((
+            format!("{peer} registers as {name}, but {vpc} has DNS support off, so Cloud Map names do not resolve"),
+            format!("set enable_dns_support = true on {vpc}"),
+        ));
+    }
+    Ok(Some(name))
 }
 
 /// Kafka brokers: egress on the broker port to their security group or range.

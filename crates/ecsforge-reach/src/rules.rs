@@ -36,9 +36,10 @@ reach_rule!(PEERS, "EF206", "reach-peers", Error, "services reach the peer servi
 reach_rule!(KAFKA, "EF207", "reach-kafka", Error, "Kafka clients reach the brokers' ports");
 reach_rule!(ALB, "EF208", "reach-alb-inbound", Error, "the load balancer reaches the tasks on the container port");
 reach_rule!(AZ, "EF209", "reach-endpoint-az", Warning, "interface endpoints cover every AZ the tasks run in");
+reach_rule!(DYNAMODB, "EF210", "reach-dynamodb", Error, "tasks whose role uses DynamoDB reach DynamoDB");
 
 /// Every reach rule, in code order.
-pub static REACH_RULES: [&RuleMeta; 9] = [&ECR, &S3, &LOGS, &SECRETS, &DNS, &PEERS, &KAFKA, &ALB, &AZ];
+pub static REACH_RULES: [&RuleMeta; 10] = [&ECR, &S3, &LOGS, &SECRETS, &DNS, &PEERS, &KAFKA, &ALB, &AZ, &DYNAMODB];
 
 const COMMON: &str = "Paths are judged in the order AWS resolves them: an interface endpoint with private DNS (its security group must admit HTTPS from the tasks, even when NAT exists, because DNS sends all traffic there), then a gateway endpoint on the subnet's route table (S3), then a NAT gateway in a public subnet, then a public IP with an internet gateway. Security groups, network ACLs in both directions (with ephemeral return ports) and VPC DNS are part of every verdict. `ecsforge reach` shows every path, passing or not.";
 
@@ -108,6 +109,13 @@ pub fn doc(code: &str) -> Option<String> {
             "ecr.api endpoint in us-east-1a and us-east-1b, tasks also in us-east-1c",
             "add a private subnet of each task AZ to the endpoint's subnet_ids",
         ),
+        "EF210" => (
+            &DYNAMODB,
+            "services whose task role is allowed `dynamodb:` actions reach DynamoDB from every task subnet: through the DynamoDB gateway endpoint on its route table (whose policy admits the role's tables, with task SG egress to its prefix list), or through NAT",
+            "the SDK's calls time out and the service fails at its first read or write, long after the deployment looked healthy",
+            "a task role with dynamodb:GetItem, private subnets without NAT, and no DynamoDB gateway endpoint",
+            "add the subnet's route table to a DynamoDB gateway endpoint's route_table_ids (free)",
+        ),
         _ => return None,
     };
     Some(format!(
@@ -129,6 +137,7 @@ fn meta_for(d: &Dependency, status: Status) -> Option<&'static RuleMeta> {
         Dependency::Peer(..) | Dependency::FileServer(_) => &PEERS,
         Dependency::Kafka(_) => &KAFKA,
         Dependency::AlbInbound(_) => &ALB,
+        Dependency::Dynamodb => &DYNAMODB,
         // EF104 already reports missing execution-role permissions.
         Dependency::IamPermissions => return None,
     })

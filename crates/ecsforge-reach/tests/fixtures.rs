@@ -1,4 +1,4 @@
-//! A passing and a failing fixture per reachability rule (EF201-EF209), as
+//! A passing and a failing fixture per reachability rule (EF201-EF210), as
 //! `ecsforge-rules/tests/fixtures.rs` has for the other rules: each
 //! `tests/fixtures/<CODE>/pass.yaml` has no finding of the rule, each
 //! `fail.yaml` at least one, rendered like `ecsforge check --format text` and

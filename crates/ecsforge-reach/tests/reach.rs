@@ -474,3 +474,109 @@ fn file_server_smb_needs_both_halves_of_the_security_group_pair() {
         assert!(analyze(&m).iter().all(|v| !matches!(v.dependency, Dependency::FileServer(_))));
     }
 }
+
+/// `examples/orders-ecs-ec2` with `egress: endpoints-only`: no NAT, so
+/// DynamoDB is reachable only through its gateway endpoint.
+fn orders_without_nat(env: Env) -> InfraModel {
+    let text = std::fs::read_to_string(root().join("examples/orders-ecs-ec2/ecsforge.yaml")).unwrap();
+    let text = text.replace("network:\n", "network:\n  egress: endpoints-only\n");
+    let m = ecsforge_manifest::load("examples/orders-ecs-ec2/ecsforge.yaml", &text).unwrap();
+    ecsforge_synth::synth(&m, env).unwrap()
+}
+
+const API: &str = "aws_ecs_service.order_api";
+const PROCESSOR: &str = "aws_ecs_service.order_processor";
+
+#[test]
+fn table_users_reach_dynamodb_through_the_gateway_endpoint() {
+    let gateway = Path::GatewayEndpoint(Address::new("aws_vpc_endpoint", "dynamodb"));
+    for m in
+        [example("orders-ecs-ec2", Env::Develop), example("orders-ecs-ec2", Env::Prod), orders_without_nat(Env::Prod)]
+    {
+        let v = analyze(&m);
+        let bad: Vec<_> = v.iter().filter(|v| v.status != Status::Pass).collect();
+        assert!(bad.is_empty(), "{bad:#?}");
+        let ddb: Vec<_> = v.iter().filter(|v| v.dependency == Dependency::Dynamodb).collect();
+        assert_eq!(ddb.len(), 2, "both services use the orders table");
+        assert!(ddb.iter().all(|v| v.path.as_ref() == Some(&gateway)), "{ddb:#?}");
+    }
+    // Services without table grants have no DynamoDB dependency.
+    let m = example("twelve-services", Env::Prod);
+    assert!(analyze(&m).iter().all(|v| v.dependency != Dependency::Dynamodb));
+}
+
+#[test]
+fn without_nat_a_missing_dynamodb_association_fails_dynamodb_only() {
+    let mut m = orders_without_nat(Env::Develop);
+    if let Some(Value::List(tables)) = res(&mut m, "aws_vpc_endpoint", "dynamodb").attrs.get_mut("route_table_ids") {
+        tables.remove(1);
+    }
+    check(&m, API, &[(Dependency::Dynamodb, Status::Fail)]);
+    check(&m, PROCESSOR, &[(Dependency::Dynamodb, Status::Fail)]);
+    let v = analyze(&m).into_iter().find(|v| v.dependency == Dependency::Dynamodb).unwrap();
+    assert!(v.details.contains("has no route to DynamoDB"), "{}", v.details);
+    assert!(v.recommendation.contains("aws_vpc_endpoint.dynamodb.route_table_ids"), "{}", v.recommendation);
+    // With NAT the same gap is bridged by the NAT gateway.
+    let mut m = example("orders-ecs-ec2", Env::Prod);
+    res(&mut m, "aws_vpc_endpoint", "dynamodb").set("route_table_ids", Value::List(vec![]));
+    let v = analyze(&m).into_iter().find(|v| v.dependency == Dependency::Dynamodb).unwrap();
+    assert!(v.status == Status::Pass && matches!(v.path, Some(Path::Nat(_))), "{v:#?}");
+}
+
+#[test]
+fn an_endpoint_policy_without_the_table_or_missing_egress_fails_dynamodb() {
+    let mut m = orders_without_nat(Env::Develop);
+    let other = Value::json(Value::map([
+        ("Version", Value::from("2012-10-17")),
+        (
+            "Statement",
+            Value::List(vec![Value::map([
+                ("Effect", Value::from("Allow")),
+                ("Principal", Value::from("*")),
+                ("Action", Value::from("dynamodb:*")),
+                ("Resource", Value::from("arn:aws:dynamodb:eu-west-1:345678901234:table/other")),
+            ])]),
+        ),
+    ]));
+    res(&mut m, "aws_vpc_endpoint", "dynamodb").set("policy", other);
+    check(&m, API, &[(Dependency::Dynamodb, Status::Fail)]);
+    let v = analyze(&m).into_iter().find(|v| v.dependency == Dependency::Dynamodb).unwrap();
+    assert!(v.details.contains("does not allow the task role's table `orders-develop-orders`"), "{}", v.details);
+
+    let mut m = orders_without_nat(Env::Develop);
+    m.resources.remove(&Address::new("aws_vpc_security_group_egress_rule", "order_api_to_dynamodb")).unwrap();
+    check(&m, API, &[(Dependency::Dynamodb, Status::Fail)]);
+    check(&m, PROCESSOR, &[]);
+}
+
+/// The verdict of one dependency of one service.
+fn verdict_of(m: &InfraModel, service: &str, d: &Dependency) -> ecsforge_reach::Verdict {
+    analyze(m).into_iter().find(|v| v.service.as_str() == service && &v.dependency == d).expect("verdict")
+}
+
+#[test]
+fn the_processor_is_found_by_its_cloud_map_name_in_every_environment() {
+    let peer = Dependency::Peer(Address::new("aws_ecs_service", "order_processor"), 8080);
+    for env in [Env::Develop, Env::Prod] {
+        let m = example("orders-ecs-ec2", env);
+        let v = verdict_of(&m, API, &peer);
+        assert_eq!(v.status, Status::Pass, "{}", v.details);
+        assert!(v.details.contains(&format!("order-processor.{env}.internal")), "{}", v.details);
+    }
+}
+
+#[test]
+fn a_cloud_map_namespace_in_another_vpc_or_dns_off_fails_the_peer() {
+    let peer = Dependency::Peer(Address::new("aws_ecs_service", "order_processor"), 8080);
+    let mut m = example("orders-ecs-ec2", Env::Develop);
+    res(&mut m, "aws_service_discovery_private_dns_namespace", "main").set("vpc", Value::from("vpc-0123456789abcdef0"));
+    check(&m, API, &[(peer.clone(), Status::Fail)]);
+    let v = verdict_of(&m, API, &peer);
+    assert!(v.details.contains("not associated with this service's VPC"), "{}", v.details);
+
+    let mut m = example("orders-ecs-ec2", Env::Develop);
+    res(&mut m, "aws_vpc", "main").set("enable_dns_support", false);
+    let v = verdict_of(&m, API, &peer);
+    assert_eq!(v.status, Status::Fail);
+    assert!(v.details.contains("Cloud Map names do not resolve"), "{}", v.details);
+}

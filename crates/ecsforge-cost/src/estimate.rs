@@ -335,12 +335,19 @@ impl<'a> Cx<'a> {
 
     /// The capacity-provider strategy of a service: its own, else its cluster's default.
     fn strategy(&self, svc: &Resource) -> Option<Vec<(String, f64, f64)>> {
+        // A provider is named literally, or by reference to an `aws_ecs_capacity_provider`.
+        let provider = |v: &Value| -> Option<String> {
+            match v {
+                Value::Ref(r) => self.m.get(&r.address)?.get("name")?.as_str().map(str::to_string),
+                other => other.as_str().map(str::to_string),
+            }
+        };
         let parse = |v: &Value| -> Vec<(String, f64, f64)> {
             v.as_list()
                 .iter()
                 .filter_map(|i| {
                     Some((
-                        i.get("capacity_provider")?.as_str()?.to_string(),
+                        provider(i.get("capacity_provider")?)?,
                         num(i.get("weight")).unwrap_or(0.0),
                         num(i.get("base")).unwrap_or(0.0),
                     ))

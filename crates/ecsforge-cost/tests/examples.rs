@@ -136,3 +136,19 @@ fn ecr_private_file_server_is_priced_from_its_launch_template() {
     assert_eq!(root.monthly.map(render::money).as_deref(), Some("$2.86"), "30 GB gp3 at eu-central-1's $0.0952");
     assert_eq!(e.unknown, 0, "{:#?}", e.lines.iter().filter(|l| l.monthly.is_none()).collect::<Vec<_>>());
 }
+
+/// A service on the EC2 capacity provider (named by reference in synth's
+/// model, by its literal name in a plan) is not priced as Fargate: its
+/// instances are, on the Auto Scaling group.
+#[test]
+fn orders_processor_on_ec2_is_priced_through_its_instances() {
+    let m = manifest("orders-ecs-ec2");
+    let model = ecsforge_synth::synth(&m, Env::Develop).unwrap();
+    let e = estimate(&model, "develop", &Prices::bundled(), &Usage::default()).unwrap();
+    let processor: Vec<_> =
+        e.lines.iter().filter(|l| l.resource == "aws_ecs_service.order_processor").map(|l| &l.component).collect();
+    assert_eq!(processor, ["capacity provider orders-develop-ec2"], "{:#?}", e.lines);
+    assert!(
+        e.lines.iter().any(|l| l.resource == "aws_autoscaling_group.ecs" && l.component.starts_with("instance hours"))
+    );
+}

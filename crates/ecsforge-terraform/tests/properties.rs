@@ -459,6 +459,16 @@ fn check_model(spec: &Spec, m: &InfraModel) {
     let ddb_endpoint = m.get(&ecsforge_model::Address::new("aws_vpc_endpoint", "dynamodb"));
     assert_eq!(ddb_endpoint.is_some(), spec.tables > 0, "DynamoDB gateway endpoint only with tables");
     assert_eq!(m.of_kind(Kind::EcsCapacityProvider).count(), usize::from(spec.ec2.is_some()));
+    // Launch template: the AMI parameter of the instance's architecture, IMDSv2 with hop limit 1.
+    if let Some(i) = spec.ec2 {
+        let lt = m.of_kind(Kind::LaunchTemplate).next().expect("launch template");
+        let image = lt.get("image_id").and_then(|v| v.as_str()).expect("literal image_id");
+        assert!(image.starts_with("resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/"), "{image}");
+        assert_eq!(image.contains("/arm64/"), !INSTANCE_TYPES[i].1, "{image}");
+        let md = lt.get("metadata_options").and_then(|v| v.as_list().first()).expect("metadata_options");
+        assert_eq!(md.get("http_tokens").and_then(|v| v.as_str()), Some("required"));
+        assert_eq!(md.get("http_put_response_hop_limit"), Some(&ecsforge_model::Value::from(1)));
+    }
     assert_eq!(m.of_kind(Kind::AutoscalingGroup).count(), usize::from(spec.ec2.is_some()));
 }
 

@@ -618,10 +618,58 @@ fn public_path(ix: &Index, t: &Task, d: Dependency, why_not_private: &str) -> Ve
 /// ECR layers from S3: gateway endpoint on every task route table (policy
 /// admitting the layer bucket, SG egress to its prefix list), else NAT/IGW.
 fn s3(ix: &Index, t: &Task) -> Verdict {
-    let d = Dependency::S3Layers;
+    let gateway = Gateway { service: "s3", label: "S3", a_label: "an S3" };
+    gateway_path(ix, t, Dependency::S3Layers, gateway, |g, policy| {
+        // The endpoint policy must admit the ECR layer bucket.
+        let admits = policy.iter().any(|st| {
+            st.effect == "Allow"
+                && st.condition.is_none()
+                && st.actions.iter().any(|a| action_matches(a, "s3:GetObject"))
+                && st.resources.iter().any(|r| match known_suffix(r) {
+                    Some(s) => s == "*" || s.contains("starport-layer-bucket") || s == "arn:aws:s3:::*",
+                    None => matches!(r, Value::Template(_) | Value::Unknown),
+                })
+        });
+        (!admits).then(|| {
+            (
+                format!(
+                    "S3 gateway endpoint {} has a policy that does not allow s3:GetObject on the ECR layer bucket prod-<region>-starport-layer-bucket",
+                    g.address
+                ),
+                format!(
+                    "add a statement to {}'s policy: Allow s3:GetObject on arn:aws:s3:::prod-<region>-starport-layer-bucket/*",
+                    g.address
+                ),
+            )
+        })
+    })
+}
+
+/// A gateway-endpoint service: `com.amazonaws.<region>.<service>`, named
+/// `label` (with its article, `a_label`) in messages.
+#[derive(Clone, Copy)]
+struct Gateway {
+    service: &'static str,
+    label: &'static str,
+    a_label: &'static str,
+}
+
+/// The path to a gateway-endpoint service (S3, DynamoDB): an endpoint of the
+/// task's VPC on every task route table, else NAT/IGW from that subnet; then
+/// the endpoint policy (`denied` gives the failure and fix when the policy is
+/// non-empty and refuses what the task needs), task SG egress on 443 to the
+/// endpoint's prefix list, and the network ACLs.
+fn gateway_path(
+    ix: &Index,
+    t: &Task,
+    d: Dependency,
+    gw: Gateway,
+    denied: impl Fn(&Resource, &[Statement]) -> Option<(String, String)>,
+) -> Verdict {
+    let Gateway { service, label, a_label } = gw;
     let vpc = t.vpc.map(|v| v.address.clone());
     let gateways: Vec<&Resource> = ix
-        .endpoints("s3")
+        .endpoints(service)
         .filter(|e| str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway")
         .filter(|e| vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v))))
         .collect();
@@ -634,15 +682,15 @@ fn s3(ix: &Index, t: &Task) -> Verdict {
         match gw {
             Some(g) => used = Some(*g),
             None => {
-                // This subnet can still use NAT; otherwise it is the doc-000 outage.
+                // This subnet can still use NAT; otherwise (for S3) it is the doc-000 outage.
                 if let Err(hop) = internet_path(ix, t, &s.address) {
                     let rt_name = rt.map(|a| a.to_string()).unwrap_or_else(|| "no route table".into());
                     let (why, fix) = match gateways.first() {
                         Some(g) => (String::new(), format!("add {rt_name}.id to `{}.route_table_ids`", g.address)),
                         None => (
-                            "; the VPC has no S3 gateway endpoint".to_string(),
+                            format!("; the VPC has no {label} gateway endpoint"),
                             format!(
-                                "create an S3 gateway endpoint (aws_vpc_endpoint, service com.amazonaws.<region>.s3, vpc_endpoint_type Gateway) with {rt_name}.id in its route_table_ids; it is free"
+                                "create {a_label} gateway endpoint (aws_vpc_endpoint, service com.amazonaws.<region>.{service}, vpc_endpoint_type Gateway) with {rt_name}.id in its route_table_ids; it is free"
                             ),
                         ),
                     };
@@ -654,7 +702,7 @@ fn s3(ix: &Index, t: &Task) -> Verdict {
                         Status::Fail,
                         None,
                         format!(
-                            "subnet {} (route table {rt_name}) has no route to S3: no gateway endpoint association and no NAT route{why}{more}",
+                            "subnet {} (route table {rt_name}) has no route to {label}: no gateway endpoint association and no NAT route{why}{more}",
                             s.address
                         ),
                         fix,
@@ -663,35 +711,14 @@ fn s3(ix: &Index, t: &Task) -> Verdict {
             }
         }
     }
-    let Some(g) = used else { return public_path(ix, t, d, "the S3 gateway endpoint is not on the task route tables") };
-    // The endpoint policy must admit the ECR layer bucket.
+    let Some(g) = used else {
+        return public_path(ix, t, d, &format!("the {label} gateway endpoint is not on the task route tables"));
+    };
     let policy = statements(g.get("policy"));
-    if !policy.is_empty() {
-        let admits = policy.iter().any(|st| {
-            st.effect == "Allow"
-                && st.condition.is_none()
-                && st.actions.iter().any(|a| action_matches(a, "s3:GetObject"))
-                && st.resources.iter().any(|r| match known_suffix(r) {
-                    Some(s) => s == "*" || s.contains("starport-layer-bucket") || s == "arn:aws:s3:::*",
-                    None => matches!(r, Value::Template(_) | Value::Unknown),
-                })
-        });
-        if !admits {
-            return verdict(
-                t,
-                d,
-                Status::Fail,
-                None,
-                format!(
-                    "S3 gateway endpoint {} has a policy that does not allow s3:GetObject on the ECR layer bucket prod-<region>-starport-layer-bucket",
-                    g.address
-                ),
-                format!(
-                    "add a statement to {}'s policy: Allow s3:GetObject on arn:aws:s3:::prod-<region>-starport-layer-bucket/*",
-                    g.address
-                ),
-            );
-        }
+    if !policy.is_empty()
+        && let Some((details, fix)) = denied(g, &policy)
+    {
+        return verdict(t, d, Status::Fail, None, details, fix);
     }
     let prefix_list = g.attr("prefix_list_id");
     let egress = task_egress_443(ix, t, |r| r.is_open_to_world() || r.prefix_lists.iter().any(|p| **p == prefix_list));
@@ -702,7 +729,7 @@ fn s3(ix: &Index, t: &Task) -> Verdict {
             Status::Fail,
             None,
             format!(
-                "route to S3 through {} exists, but the task security groups allow no HTTPS (443) egress to the S3 prefix list",
+                "route to {label} through {} exists, but the task security groups allow no HTTPS (443) egress to the {label} prefix list",
                 g.address
             ),
             format!(
@@ -768,97 +795,18 @@ fn endpoint_admits_table(policy: &[Statement], name: &str) -> bool {
 /// DynamoDB: the gateway endpoint on every task route table (its policy
 /// admitting the role's tables, SG egress to its prefix list), else NAT/IGW.
 fn dynamodb(ix: &Index, t: &Task, tables: &[String]) -> Verdict {
-    let d = Dependency::Dynamodb;
-    let vpc = t.vpc.map(|v| v.address.clone());
-    let gateways: Vec<&Resource> = ix
-        .endpoints("dynamodb")
-        .filter(|e| str_attr(e, "vpc_endpoint_type").unwrap_or("Gateway") == "Gateway")
-        .filter(|e| vpc.as_ref().is_some_and(|v| e.get("vpc_id").is_some_and(|x| refers_to(x, v))))
-        .collect();
-    let mut used = None;
-    for s in &t.subnets {
-        let rt = route_table(ix, &s.address);
-        let gw = gateways
-            .iter()
-            .find(|g| rt.is_some_and(|rt| blocks(g, "route_table_ids").iter().any(|v| refers_to(v, rt))));
-        match gw {
-            Some(g) => used = Some(*g),
-            None => {
-                if let Err(hop) = internet_path(ix, t, &s.address) {
-                    let rt_name = rt.map(|a| a.to_string()).unwrap_or_else(|| "no route table".into());
-                    let (why, fix) = match gateways.first() {
-                        Some(g) => (String::new(), format!("add {rt_name}.id to `{}.route_table_ids`", g.address)),
-                        None => (
-                            "; the VPC has no DynamoDB gateway endpoint".to_string(),
-                            format!(
-                                "create a DynamoDB gateway endpoint (aws_vpc_endpoint, service com.amazonaws.<region>.dynamodb, vpc_endpoint_type Gateway) with {rt_name}.id in its route_table_ids; it is free"
-                            ),
-                        ),
-                    };
-                    let more = if hop.starts_with("subnet ") { String::new() } else { format!(" ({hop})") };
-                    return verdict(
-                        t,
-                        d,
-                        Status::Fail,
-                        None,
-                        format!(
-                            "subnet {} (route table {rt_name}) has no route to DynamoDB: no gateway endpoint association and no NAT route{why}{more}",
-                            s.address
-                        ),
-                        fix,
-                    );
-                }
-            }
-        }
-    }
-    let Some(g) = used else {
-        return public_path(ix, t, d, "the DynamoDB gateway endpoint is not on the task route tables");
-    };
-    let policy = statements(g.get("policy"));
-    if !policy.is_empty()
-        && let Some(name) = tables.iter().find(|n| !endpoint_admits_table(&policy, n))
-    {
-        return verdict(
-            t,
-            d,
-            Status::Fail,
-            None,
-            format!(
-                "DynamoDB gateway endpoint {} has a policy that does not allow the task role's table `{name}`",
-                g.address
-            ),
-            format!("add the table's ARN (and its /index/*) to {}'s policy", g.address),
-        );
-    }
-    let prefix_list = g.attr("prefix_list_id");
-    let egress = task_egress_443(ix, t, |r| r.is_open_to_world() || r.prefix_lists.iter().any(|p| **p == prefix_list));
-    if !egress {
-        return verdict(
-            t,
-            d,
-            Status::Fail,
-            None,
-            format!(
-                "route to DynamoDB through {} exists, but the task security groups allow no HTTPS (443) egress to the DynamoDB prefix list",
-                g.address
-            ),
-            format!(
-                "add an egress rule on the task security group: tcp 443 to prefix list {}.prefix_list_id",
-                g.address
-            ),
-        );
-    }
-    if let Some(v) = nacl_https(ix, t, &[], d.clone()) {
-        return v;
-    }
-    verdict(
-        t,
-        d,
-        Status::Pass,
-        Some(Path::GatewayEndpoint(g.address.clone())),
-        format!("reached through gateway endpoint {} on every task route table", g.address),
-        String::new(),
-    )
+    let gateway = Gateway { service: "dynamodb", label: "DynamoDB", a_label: "a DynamoDB" };
+    gateway_path(ix, t, Dependency::Dynamodb, gateway, |g, policy| {
+        tables.iter().find(|n| !endpoint_admits_table(policy, n)).map(|name| {
+            (
+                format!(
+                    "DynamoDB gateway endpoint {} has a policy that does not allow the task role's table `{name}`",
+                    g.address
+                ),
+                format!("add the table's ARN (and its /index/*) to {}'s policy", g.address),
+            )
+        })
+    })
 }
 
 /// The execution role can authenticate, pull, log and read the secrets.

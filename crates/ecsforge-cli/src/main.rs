@@ -11,6 +11,7 @@ use ecsforge_manifest::{Env, Manifest, Style};
 
 mod check;
 mod cost;
+mod deploy;
 mod report;
 mod write;
 
@@ -46,6 +47,13 @@ enum Command {
     /// Write the root module that creates the Terraform state bucket and lock
     /// table named in the manifest's `state` section (local state; apply it once).
     Bootstrap(BootstrapArgs),
+    /// Synthesize one environment, run terraform init/plan/show, and gate the
+    /// plan with the rules, reachability and cost; keeps the saved plan only
+    /// when the gate passes.
+    Plan(deploy::PlanArgs),
+    /// Apply the saved plan `ecsforge plan` checked (and nothing else), with
+    /// progress; Terraform's full output goes to a log file.
+    Apply(deploy::ApplyArgs),
 }
 
 #[derive(Args)]
@@ -100,6 +108,8 @@ fn main() -> ExitCode {
         Command::Explain { rule } => check::explain(&rule),
         Command::Cost(a) => cost::run(a),
         Command::Bootstrap(a) => bootstrap(a),
+        Command::Plan(a) => deploy::plan(a),
+        Command::Apply(a) => deploy::apply(a),
     };
     match result {
         Ok(code) => code,

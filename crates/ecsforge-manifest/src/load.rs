@@ -293,7 +293,7 @@ fn is_bucket_name(s: &str) -> bool {
 
 /// Decodes and validates a parsed manifest.
 pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest> {
-    const TOP: [&str; 16] = [
+    const TOP: [&str; 17] = [
         "project",
         "region",
         "account_id",
@@ -310,6 +310,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         "file_server",
         "tables",
         "capacity",
+        "aws",
     ];
     if matches!(root.data, Data::Null) {
         // A document with no content, such as a lone `---`.
@@ -361,6 +362,7 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
     let tables = f.opt("tables").map(|n| crate::data::tables(cx, n)).unwrap_or_default();
     let ec2_node = f.opt("capacity").and_then(|n| crate::data::capacity(cx, n));
     let ec2 = ec2_node.and_then(|n| crate::data::ec2(cx, n));
+    let aws = f.opt("aws").map(|n| aws(cx, n)).unwrap_or_default();
     if let Some(n) = services_node {
         let declared_tables = f.opt("tables").map(declared_names).unwrap_or_default();
         crate::data::check_services(cx, n, &services, &declared_tables, ec2.as_ref(), ec2_node.is_some());
@@ -433,7 +435,38 @@ pub(crate) fn manifest(cx: &mut Cx, file: &str, root: &Node) -> Option<Manifest>
         file_server,
         tables,
         ec2,
+        aws,
     })
+}
+
+/// The `aws:` section: how ecsforge's Terraform runs reach AWS.
+fn aws(cx: &mut Cx, node: &Node) -> Aws {
+    let Some(f) = cx.fields(node, "aws", &["endpoint"]) else { return Aws::default() };
+    let endpoint = f.opt("endpoint").and_then(|n| cx.string(n)).and_then(|e| match endpoint_error(&e.value) {
+        None => Some(e),
+        Some(why) => {
+            cx.err(format!("aws.endpoint `{}` is not a usable endpoint: {why}", e.value), &e.loc, "not an endpoint")
+                .help = Some(
+                "write the base URL of an AWS-compatible API, e.g. http://127.0.0.1:5000 for a local moto_server"
+                    .into(),
+            );
+            None
+        }
+    });
+    Aws { endpoint }
+}
+
+/// Why `s` cannot be an endpoint URL, if it cannot.
+pub fn endpoint_error(s: &str) -> Option<String> {
+    match url::Url::parse(s) {
+        Err(e) => Some(e.to_string()),
+        Ok(u) if u.scheme() != "http" && u.scheme() != "https" => {
+            Some(format!("scheme `{}` is not http or https", u.scheme()))
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("it names no host".into()),
+        Ok(u) if u.query().is_some() || u.fragment().is_some() => Some("it has a query or fragment".into()),
+        Ok(_) => None,
+    }
 }
 
 /// The environment names written under `environments` (valid or not).

@@ -215,6 +215,17 @@ pub struct Manifest {
     pub ec2: Option<Ec2Capacity>,
     /// The optional Windows SMB file server of doc 000.
     pub file_server: Option<FileServer>,
+    /// How ecsforge's Terraform runs reach AWS (`aws:`).
+    pub aws: Aws,
+}
+
+/// The `aws:` section.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Aws {
+    /// An AWS-compatible endpoint (e.g. a local `moto_server`) every provider
+    /// service is sent to, through the provider's `endpoints` block; `--endpoint`
+    /// overrides it.
+    pub endpoint: Option<Spanned<String>>,
 }
 
 /// The `file_server:` section: one Windows Server 2022 instance sharing a

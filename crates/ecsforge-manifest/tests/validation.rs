@@ -142,6 +142,7 @@ cases! {
     bad_secret_arn,
     secret_arn_json_key,
     kms_alias_arn,
+    aws_endpoint,
     prod_spot,
     prod_retention,
     bad_retention_value,
@@ -399,4 +400,13 @@ fn tables_grants_and_ec2_capacity_load_with_defaults() {
         [("orders", TableAccess::Read)]
     );
     assert!(m.has_discovery());
+}
+
+#[test]
+fn aws_endpoint_is_read() {
+    let text = fixture("fixtures/valid.yaml") + "aws:\n  endpoint: http://127.0.0.1:5000\n";
+    let m = ecsforge_manifest::load("valid.yaml", &text).expect("valid");
+    assert_eq!(m.aws.endpoint.map(|e| e.value), Some("http://127.0.0.1:5000".to_string()));
+    let m = ecsforge_manifest::load("valid.yaml", &fixture("fixtures/valid.yaml")).expect("valid");
+    assert_eq!(m.aws.endpoint, None);
 }

@@ -7,6 +7,9 @@
 
 use std::collections::BTreeMap;
 
+pub mod endpoints;
+pub use endpoints::{ENDPOINT_OVERRIDE_FILE, EndpointError, endpoint_override};
+
 use ecsforge_model::value::Part;
 use ecsforge_model::{InfraModel, Reference, Value};
 use serde_json::{Map, Value as Json};

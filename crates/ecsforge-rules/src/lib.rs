@@ -11,6 +11,7 @@
 use ecsforge_model::{Address, InfraModel, Provenance, Resource};
 
 pub mod cross;
+pub mod reads;
 pub mod iam;
 mod rules;
 pub mod topology;

@@ -24,6 +24,7 @@ use ecsforge_model::{Address, InfraModel, Kind, Provenance, Resource, Value};
 use ecsforge_rules::view::*;
 use ipnet::Ipv4Net;
 
+mod kms;
 mod nacl;
 mod report;
 pub mod rules;
@@ -56,6 +57,10 @@ pub enum Dependency {
     FileServer(Address),
     /// DynamoDB, when the task role is allowed `dynamodb:` actions.
     Dynamodb,
+    /// A customer managed KMS key the tasks need (see [`kms`]): the roles'
+    /// `kms:Decrypt` and the key policy; a network path only when the task
+    /// role calls KMS itself.
+    Kms,
 }
 
 impl Dependency {
@@ -76,6 +81,8 @@ impl Dependency {
             Dependency::AlbInbound(_) => "ALB_INBOUND",
             Dependency::FileServer(_) => "FILE_SERVER_SMB",
             Dependency::Dynamodb => "DYNAMODB_CONNECTIVITY",
+            // Mostly a permission check, not a connection: see [`kms`].
+            Dependency::Kms => "KMS_DECRYPT",
         }
     }
 
@@ -89,6 +96,7 @@ impl Dependency {
             Dependency::SecretsManager => "secretsmanager",
             Dependency::Ssm => "ssm",
             Dependency::Dynamodb => "dynamodb",
+            Dependency::Kms => "kms",
             _ => return None,
         })
     }
@@ -270,6 +278,10 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.push(Dependency::Ssm);
         }
         deps.push(Dependency::IamPermissions);
+        let keys = td.map(|td| kms::uses(m, &ix.roles, td)).unwrap_or_default();
+        if !keys.is_empty() {
+            deps.push(Dependency::Kms);
+        }
         for c in containers {
             let brokers = c
                 .get("environment")
@@ -310,6 +322,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
                 Dependency::FileServer(ref server) => file_server_path(&ix, &task, server),
                 Dependency::S3Layers => s3(&ix, &task),
                 Dependency::Dynamodb => dynamodb(&ix, &task, tables.as_deref().unwrap_or(&[])),
+                Dependency::Kms => kms::kms(&ix, &task, &keys),
                 _ => aws_service(&ix, &task, d),
             });
         }

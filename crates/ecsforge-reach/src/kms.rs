@@ -71,6 +71,8 @@ pub(crate) struct Need<'m> {
     via: &'static str,
     /// What is decrypted, for messages.
     what: String,
+    /// The same, short (an address or a variable name), for the PASS line.
+    short: String,
 }
 
 /// How a service's tasks involve CMKs.
@@ -124,6 +126,15 @@ fn arn_name(arn: &str) -> Option<(&'static str, String)> {
         }
         _ => None,
     }
+}
+
+/// Whether a policy Resource pattern covers a `valueFrom` outside the model:
+/// its ARN, or for a Secrets Manager name the ARN with the random suffix.
+fn covers_secret(pattern: &str, value: &str) -> bool {
+    glob_match(pattern, value)
+        || !value.starts_with("arn:")
+            && glob_match(pattern, &format!("arn:aws:secretsmanager:region:account:secret:{value}-AbCdEf"))
+            && pattern.contains(&format!(":secret:{value}"))
 }
 
 /// The secret or parameter of the model a `valueFrom` (or policy Resource)
@@ -340,7 +351,8 @@ pub(crate) fn uses<'m>(m: &'m InfraModel, roles: &ecsforge_rules::iam::RolePolic
                 Some(r) => {
                     if let (Some(exec), Some((key, via))) = (exec, secret_key(m, r)) {
                         let what = format!("{} (valueFrom of {var})", r.address);
-                        out.needs.push(Need { role: exec, role_kind: "execution", key, via, what });
+                        let short = r.address.to_string();
+                        out.needs.push(Need { role: exec, role_kind: "execution", key, via, what, short });
                     }
                 }
                 None => {
@@ -353,34 +365,35 @@ pub(crate) fn uses<'m>(m: &'m InfraModel, roles: &ecsforge_rules::iam::RolePolic
         }
     }
     // Keys of secrets outside the model: declared by the execution role's grant.
-    if let Some(exec) = exec.filter(|_| !external.is_empty()) {
-        let mut declared: Vec<String> = Vec::new();
-        for st in roles.allows(&exec.address) {
-            if !st.actions.iter().any(|a| action_matches(a, "kms:Decrypt")) {
-                continue;
-            }
-            for r in &st.resources {
-                if let Some(s) =
-                    r.as_str().filter(|s| s.starts_with("arn:aws:kms:") && s.contains(":key/") && !s.contains('*'))
-                {
-                    declared.push(s.to_string());
-                }
+    let mut declared: Vec<String> = Vec::new();
+    for st in exec.filter(|_| !external.is_empty()).map(|e| roles.allows(&e.address)).unwrap_or_default() {
+        if !st.actions.iter().any(|a| action_matches(a, "kms:Decrypt")) {
+            continue;
+        }
+        for r in &st.resources {
+            if let Some(s) =
+                r.as_str().filter(|s| s.starts_with("arn:aws:kms:") && s.contains(":key/") && !s.contains('*'))
+            {
+                declared.push(s.to_string());
             }
         }
-        declared.sort();
-        declared.dedup();
-        for key in declared {
+    }
+    declared.sort();
+    declared.dedup();
+    if let Some(exec) = exec {
+        for key in &declared {
             for (var, arn, via) in &external {
-                let what = format!(
-                    "{arn} (valueFrom of {var}, a secret outside the model whose key the role's grant declares)"
-                );
-                out.needs.push(Need { role: exec, role_kind: "execution", key: Key::Literal(key.clone()), via, what });
+                let what = format!("{arn} (valueFrom of {var}; outside the model, its key named by the role's grant)");
+                let short = format!("{var} (outside the model)");
+                let key = Key::Literal(key.clone());
+                out.needs.push(Need { role: exec, role_kind: "execution", key, via, what, short });
             }
         }
     }
     let Some(task) = task else { return out };
     let allows = roles.allows(&task.address);
-    // Secrets of the model the application reads itself.
+    // Secrets the application reads itself: of the model, or the external
+    // ones it injects (whose keys the execution role's grant declares).
     for st in &allows {
         let via = if st.actions.iter().any(|a| action_matches(a, "secretsmanager:GetSecretValue")) {
             "secretsmanager"
@@ -394,11 +407,31 @@ pub(crate) fn uses<'m>(m: &'m InfraModel, roles: &ecsforge_rules::iam::RolePolic
             continue;
         };
         for r in &st.resources {
-            let Some(secret) = secret_resource(m, r) else { continue };
-            if let Some((key, v)) = secret_key(m, secret).filter(|(_, v)| *v == via) {
-                let what = format!("{} (the application reads it)", secret.address);
-                if !out.needs.iter().any(|n| n.role.address == task.address && n.what == what) {
-                    out.needs.push(Need { role: task, role_kind: "task", key, via: v, what });
+            if let Some(secret) = secret_resource(m, r) {
+                if let Some((key, v)) = secret_key(m, secret).filter(|(_, v)| *v == via) {
+                    let what = format!("{} (the application reads it)", secret.address);
+                    if !out.needs.iter().any(|n| n.role.address == task.address && n.what == what) {
+                        let short = secret.address.to_string();
+                        out.needs.push(Need { role: task, role_kind: "task", key, via: v, what, short });
+                    }
+                }
+                continue;
+            }
+            let Some(pattern) = r.as_str() else { continue };
+            for (var, value, v) in external.iter().filter(|(_, value, v)| *v == via && covers_secret(pattern, value)) {
+                for key in &declared {
+                    let what = format!(
+                        "{value} (the application reads {var}; outside the model, its key named by the execution role's grant)"
+                    );
+                    if !out
+                        .needs
+                        .iter()
+                        .any(|n| n.role.address == task.address && n.what == what && n.key.name() == *key)
+                    {
+                        let short = format!("{var} (outside the model)");
+                        let key = Key::Literal(key.clone());
+                        out.needs.push(Need { role: task, role_kind: "task", key, via: v, what, short });
+                    }
                 }
             }
         }
@@ -447,7 +480,8 @@ pub(crate) fn kms(ix: &Index, t: &Task, uses: &Uses) -> Verdict {
     let m = ix.m;
     let d = Dependency::Kms;
     let fail = |(details, fix): (String, String)| verdict(t, d.clone(), Status::Fail, None, details, fix);
-    let mut passed = Vec::new();
+    // (role kind, key, via) → what it decrypts, in the order first met.
+    let mut passed: Vec<(String, Vec<&str>)> = Vec::new();
     for need in &uses.needs {
         if let Some(gap) = role_gap(ix, need) {
             return fail(gap);
@@ -457,19 +491,17 @@ pub(crate) fn kms(ix: &Index, t: &Task, uses: &Uses) -> Verdict {
         {
             return fail(gap);
         }
-        passed.push(format!(
-            "{} role may decrypt {} with {} through {}",
-            need.role_kind,
-            need.what,
-            need.key.name(),
-            need.via
-        ));
+        let head = format!("{} role may decrypt with {} through {}", need.role_kind, need.key.name(), need.via);
+        match passed.iter_mut().find(|(h, _)| *h == head) {
+            Some((_, whats)) => whats.push(&need.short),
+            None => passed.push((head, vec![&need.short])),
+        }
     }
-    passed.dedup();
-    let mut details = passed.join("; ");
+    let mut details =
+        passed.iter().map(|(head, whats)| format!("{head}: {}", whats.join(", "))).collect::<Vec<_>>().join("; ");
     if !details.is_empty() {
         details.push_str(
-            " (Secrets Manager and SSM call KMS themselves: no network path from the tasks to KMS is needed)",
+            "; Secrets Manager and SSM call KMS on the role's behalf, so the tasks need no network path to KMS",
         );
     }
     let Some((role, action, keys)) = &uses.direct else {

@@ -129,12 +129,15 @@ fn arn_name(arn: &str) -> Option<(&'static str, String)> {
 }
 
 /// Whether a policy Resource pattern covers a `valueFrom` outside the model:
-/// its ARN, or for a Secrets Manager name the ARN with the random suffix.
+/// its ARN (also one without the 6-character random suffix), or, for a
+/// Secrets Manager name, the secret part of the pattern's ARN.
 fn covers_secret(pattern: &str, value: &str) -> bool {
-    glob_match(pattern, value)
-        || !value.starts_with("arn:")
-            && glob_match(pattern, &format!("arn:aws:secretsmanager:region:account:secret:{value}-AbCdEf"))
-            && pattern.contains(&format!(":secret:{value}"))
+    let with_suffix = format!("{value}-AbCdEf");
+    let secret_part = match pattern.split_once(":secret:") {
+        Some((_, rest)) if !value.starts_with("arn:") => rest,
+        _ => pattern,
+    };
+    glob_match(secret_part, value) || glob_match(secret_part, &with_suffix)
 }
 
 /// The secret or parameter of the model a `valueFrom` (or policy Resource)

@@ -629,7 +629,27 @@ fn cmk_encrypted_secrets_need_kms_decrypt_but_no_network_path() {
         assert_eq!(v.dependency.test_name(), "KMS_DECRYPT");
         assert!(v.details.contains("may decrypt with aws_kms_key.secrets through secretsmanager"), "{}", v.details);
         assert!(v.details.contains("no network path to KMS"), "{}", v.details);
+        // The application reads its given secrets too (one by ARN, one by name): so does its role.
+        assert!(
+            v.details.contains(
+                "task role may decrypt with arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 through secretsmanager: DB_PASSWORD (outside the model), PAYMENT_PROVIDER_KEY (outside the model)"
+            ),
+            "{}",
+            v.details
+        );
     }
+    // Without the synthesized task-role grant, the application's reads fail.
+    let mut m = example("twelve-services", Env::Prod);
+    edit_policy(&mut m, "aws_iam_role_policy", "payments_api_task", "policy", |st| {
+        st.retain(|s| sid(s) != Some("DecryptSecrets"))
+    });
+    check(&m, PAYMENTS, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+    assert!(
+        v.details.starts_with("task role aws_iam_role.payments_api_task reads arn:aws:secretsmanager:"),
+        "{}",
+        v.details
+    );
     // Services without secrets have no KMS dependency; DynamoDB's key is used
     // through DynamoDB (kms:ViaService), not by the application.
     let m = example("twelve-services", Env::Prod);

@@ -15,6 +15,11 @@
 //!    internet-gateway route;
 //! 4. a **public IP** and an internet-gateway default route.
 //!
+//! KMS is the exception: a customer managed key that encrypts a secret is
+//! used by Secrets Manager or SSM on the task's behalf, so the `KMS_DECRYPT`
+//! verdict judges permissions and the key policy, and a network path only
+//! when the task role calls KMS itself (see the `kms` module).
+//!
 //! Architecture invariant: pure; reads only [`InfraModel`]. The caller
 //! supplies the timestamp of the report.
 
@@ -65,7 +70,9 @@ pub enum Dependency {
 
 impl Dependency {
     /// The test name in the doc-000 report (`S3_VPC_ENDPOINT`, ...). The five
-    /// names of doc 000 are kept verbatim; the others follow their pattern.
+    /// names of doc 000 are kept verbatim; the others follow their pattern
+    /// (`<THING>_CONNECTIVITY` for a network path), except `KMS_DECRYPT`,
+    /// which is mostly a permission check (see the `kms` module).
     pub fn test_name(&self) -> &'static str {
         match self {
             Dependency::EcrApi => "ECR_API_CONNECTIVITY",

@@ -38,7 +38,9 @@
 //! than the inline ones are not read; an unknown value is taken as granting,
 //! as everywhere in reach.
 
-use ecsforge_model::{InfraModel, Kind, Resource, Value};
+use std::collections::HashMap;
+
+use ecsforge_model::{Address, InfraModel, Kind, Resource, Value};
 use ecsforge_rules::view::*;
 
 use crate::{Dependency, Index, Path, Status, Task, Verdict, aws_service, verdict};
@@ -140,17 +142,51 @@ fn covers_secret(pattern: &str, value: &str) -> bool {
     glob_match(secret_part, value) || glob_match(secret_part, &with_suffix)
 }
 
-/// The secret or parameter of the model a `valueFrom` (or policy Resource)
-/// value designates: a reference, or a literal ARN naming one.
-fn secret_resource<'m>(m: &'m InfraModel, v: &Value) -> Option<&'m Resource> {
-    let mut refs = Vec::new();
-    v.collect_refs(&mut refs);
-    let by_ref = refs.iter().filter_map(|a| m.get(a)).find(|r| is_secret(r));
-    if by_ref.is_some() {
-        return by_ref;
+/// Lookups built once per model, so a service's KMS verdict stays linear.
+pub(crate) struct Lookup<'m> {
+    /// Secrets and SSM parameters by (Terraform type, name without a leading `/`).
+    secrets: HashMap<(&'m str, &'m str), &'m Resource>,
+    /// `aws_kms_key_policy` documents by the key they attach to.
+    key_policies: HashMap<&'m Address, &'m Value>,
+}
+
+impl<'m> Lookup<'m> {
+    pub(crate) fn new(m: &'m InfraModel) -> Self {
+        let mut secrets = HashMap::new();
+        let mut key_policies = HashMap::new();
+        for r in m.resources.values() {
+            if is_secret(r)
+                && let Some(name) = str_attr(r, "name")
+            {
+                secrets.entry((r.kind.terraform_type(), name.trim_start_matches('/'))).or_insert(r);
+            }
+            if r.kind.terraform_type() == "aws_kms_key_policy"
+                && let (Some(key), Some(policy)) = (r.get("key_id").and_then(ref_address), r.get("policy"))
+            {
+                key_policies.entry(key).or_insert(policy);
+            }
+        }
+        Lookup { secrets, key_policies }
     }
-    let (ty, name) = arn_name(v.as_str()?)?;
-    of_type(m, ty).find(|r| str_attr(r, "name").is_some_and(|n| n.trim_start_matches('/') == name))
+
+    /// The secret or parameter of the model a `valueFrom` (or policy Resource)
+    /// value designates: a reference, or a literal ARN naming one.
+    fn secret(&self, m: &'m InfraModel, v: &Value) -> Option<&'m Resource> {
+        let mut refs = Vec::new();
+        v.collect_refs(&mut refs);
+        let by_ref = refs.iter().filter_map(|a| m.get(a)).find(|r| is_secret(r));
+        if by_ref.is_some() {
+            return by_ref;
+        }
+        let (ty, name) = arn_name(v.as_str()?)?;
+        self.secrets.get(&(ty, name.as_str())).copied()
+    }
+
+    /// The key policy of a key of the model: its `policy`, else that of an
+    /// `aws_kms_key_policy` attached to it; `None` for the default policy.
+    fn key_policy(&self, key: &'m Resource) -> Option<&'m Value> {
+        key.get("policy").or_else(|| self.key_policies.get(&key.address).copied())
+    }
 }
 
 fn is_secret(r: &Resource) -> bool {
@@ -200,13 +236,26 @@ fn via_admits(condition: Option<&Value>, via: Option<&str>) -> bool {
     }
 }
 
+/// Whether a literal policy Resource designates a key known only by a
+/// literal: its ARN; for a bare key id, a key ARN ending in it; for a customer
+/// alias (whose key IAM cannot see), any key (`…:key/*`).
+fn literal_matches(pattern: &str, key: &str) -> bool {
+    if key.starts_with("arn:") && key.contains(":key/") {
+        return glob_match(pattern, key);
+    }
+    if key.contains("alias/") {
+        return glob_match(pattern, key) || pattern.starts_with("arn:aws:kms:") && pattern.ends_with(":key/*");
+    }
+    pattern.rsplit_once(":key/").is_some_and(|(_, id)| glob_match(id, key))
+}
+
 /// Whether a policy Resource designates the key.
 fn resource_matches(r: &Value, key: &Key) -> bool {
     match (r, key) {
         (Value::Unknown, _) => true,
         (Value::String(s), _) if s == "*" => true,
         (Value::String(s), Key::Model(_)) => s.starts_with("arn:aws:kms:") && s.ends_with(":key/*"),
-        (Value::String(s), Key::Literal(k)) => glob_match(s, k),
+        (Value::String(s), Key::Literal(k)) => literal_matches(s, k),
         (v, Key::Model(k)) => {
             let mut refs = Vec::new();
             v.collect_refs(&mut refs);
@@ -272,16 +321,6 @@ fn role_gap(ix: &Index, need: &Need) -> Option<(String, String)> {
     ))
 }
 
-/// The key policy of a key of the model: its `policy`, else that of an
-/// `aws_kms_key_policy` attached to it; `None` for the default policy.
-fn key_policy<'m>(m: &'m InfraModel, key: &'m Resource) -> Option<&'m Value> {
-    key.get("policy").or_else(|| {
-        of_type(m, "aws_kms_key_policy")
-            .find(|p| p.get("key_id").is_some_and(|v| refers_to(v, &key.address)))
-            .and_then(|p| p.get("policy"))
-    })
-}
-
 /// Whether a principal value is the account root (or everyone), or the role.
 fn principal_admits(m: &InfraModel, p: &Value, role: &Resource) -> bool {
     if refers_to(p, &role.address) {
@@ -302,8 +341,9 @@ fn principal_admits(m: &InfraModel, p: &Value, role: &Resource) -> bool {
 }
 
 /// Whether the key policy lets IAM (or the role itself) use `action` through `via`.
-fn key_admits(m: &InfraModel, key: &Resource, role: &Resource, action: &str, via: Option<&str>) -> bool {
-    let Some(doc) = key_policy(m, key) else { return true };
+fn key_admits(ix: &Index, key: &Resource, role: &Resource, action: &str, via: Option<&str>) -> bool {
+    let m = ix.m;
+    let Some(doc) = ix.kms.key_policy(key) else { return true };
     if !matches!(doc, Value::Json(_)) {
         return true;
     }
@@ -315,16 +355,11 @@ fn key_admits(m: &InfraModel, key: &Resource, role: &Resource, action: &str, via
     })
 }
 
-fn key_gap(
-    m: &InfraModel,
-    key: &Resource,
-    role: &Resource,
-    action: &str,
-    via: Option<&str>,
-) -> Option<(String, String)> {
-    if key_admits(m, key, role, action, via) {
+fn key_gap(ix: &Index, key: &Resource, role: &Resource, action: &str, via: Option<&str>) -> Option<(String, String)> {
+    if key_admits(ix, key, role, action, via) {
         return None;
     }
+    let m = ix.m;
     let account = if m.account_id.is_empty() { "<account>" } else { m.account_id.as_str() };
     Some((
         format!(
@@ -341,7 +376,8 @@ fn key_gap(
 }
 
 /// The CMKs a task definition's tasks need, and how.
-pub(crate) fn uses<'m>(m: &'m InfraModel, roles: &ecsforge_rules::iam::RolePolicies<'m>, td: &'m Resource) -> Uses<'m> {
+pub(crate) fn uses<'m>(ix: &Index<'m>, td: &'m Resource) -> Uses<'m> {
+    let (m, roles) = (ix.m, &ix.roles);
     let mut out = Uses::default();
     let exec = td.get("execution_role_arn").and_then(|v| target(m, v)).filter(|r| r.kind == Kind::IamRole);
     let task = td.get("task_role_arn").and_then(|v| target(m, v)).filter(|r| r.kind == Kind::IamRole);
@@ -350,7 +386,7 @@ pub(crate) fn uses<'m>(m: &'m InfraModel, roles: &ecsforge_rules::iam::RolePolic
         for s in c.get("secrets").map(Value::as_list).unwrap_or(&[]) {
             let Some(v) = s.get("valueFrom") else { continue };
             let var = s.get("name").and_then(Value::as_str).unwrap_or("?");
-            match secret_resource(m, v) {
+            match ix.kms.secret(m, v) {
                 Some(r) => {
                     if let (Some(exec), Some((key, via))) = (exec, secret_key(m, r)) {
                         let what = format!("{} (valueFrom of {var})", r.address);
@@ -410,7 +446,7 @@ pub(crate) fn uses<'m>(m: &'m InfraModel, roles: &ecsforge_rules::iam::RolePolic
             continue;
         };
         for r in &st.resources {
-            if let Some(secret) = secret_resource(m, r) {
+            if let Some(secret) = ix.kms.secret(m, r) {
                 if let Some((key, v)) = secret_key(m, secret).filter(|(_, v)| *v == via) {
                     let what = format!("{} (the application reads it)", secret.address);
                     if !out.needs.iter().any(|n| n.role.address == task.address && n.what == what) {
@@ -480,7 +516,6 @@ impl Uses<'_> {
 
 /// The `KMS_DECRYPT` verdict of one service.
 pub(crate) fn kms(ix: &Index, t: &Task, uses: &Uses) -> Verdict {
-    let m = ix.m;
     let d = Dependency::Kms;
     let fail = |(details, fix): (String, String)| verdict(t, d.clone(), Status::Fail, None, details, fix);
     // (role kind, key, via) → what it decrypts, in the order first met.
@@ -490,7 +525,7 @@ pub(crate) fn kms(ix: &Index, t: &Task, uses: &Uses) -> Verdict {
             return fail(gap);
         }
         if let Key::Model(k) = need.key
-            && let Some(gap) = key_gap(m, k, need.role, "kms:Decrypt", Some(need.via))
+            && let Some(gap) = key_gap(ix, k, need.role, "kms:Decrypt", Some(need.via))
         {
             return fail(gap);
         }
@@ -512,7 +547,7 @@ pub(crate) fn kms(ix: &Index, t: &Task, uses: &Uses) -> Verdict {
     };
     for k in keys {
         if let Key::Model(k) = k
-            && let Some(gap) = key_gap(m, k, role, action, None)
+            && let Some(gap) = key_gap(ix, k, role, action, None)
         {
             return fail(gap);
         }

@@ -169,6 +169,8 @@ struct Index<'m> {
     listener_of_tg: HashMap<&'m Address, &'m Resource>,
     /// EC2 instances by their security groups (direct, or from their launch template).
     instances_by_group: HashMap<Address, Vec<&'m Resource>>,
+    /// Secrets by name and key policies by key, for `KMS_DECRYPT`.
+    kms: kms::Lookup<'m>,
 }
 
 impl<'m> Index<'m> {
@@ -240,6 +242,7 @@ impl<'m> Index<'m> {
             services_by_group,
             listener_of_tg,
             instances_by_group,
+            kms: kms::Lookup::new(m),
         }
     }
 
@@ -285,7 +288,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.push(Dependency::Ssm);
         }
         deps.push(Dependency::IamPermissions);
-        let keys = td.map(|td| kms::uses(m, &ix.roles, td)).unwrap_or_default();
+        let keys = td.map(|td| kms::uses(&ix, td)).unwrap_or_default();
         if !keys.is_empty() {
             deps.push(Dependency::Kms);
         }

@@ -766,6 +766,21 @@ fn a_literal_key_arn_needs_a_grant_on_that_arn() {
     let wildcard =
         literal.replace("Resource: !GetAtt SecretsKey.Arn", "Resource: arn:aws:kms:eu-west-1:123456789012:key/*");
     check(&model(&wildcard), SVC, &[]);
+    // A bare key id is matched against key ARNs.
+    let key_id = text
+        .replace("KmsKeyId: !Ref SecretsKey", "KmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab")
+        .replace("Resource: !GetAtt SecretsKey.Arn", &format!("Resource: {KEY}"));
+    check(&model(&key_id), SVC, &[]);
+    // A customer alias hides its key from IAM: only a key wildcard covers it.
+    let alias = text.replace("KmsKeyId: !Ref SecretsKey", "KmsKeyId: alias/app-secrets");
+    check(&model(&alias), SVC, &[(Dependency::Kms, Status::Fail)]);
+    check(
+        &model(
+            &alias.replace("Resource: !GetAtt SecretsKey.Arn", "Resource: arn:aws:kms:eu-west-1:123456789012:key/*"),
+        ),
+        SVC,
+        &[],
+    );
     let aws_managed = text.replace("KmsKeyId: !Ref SecretsKey", "KmsKeyId: alias/aws/secretsmanager");
     assert!(analyze(&model(&aws_managed)).iter().all(|v| v.dependency != Dependency::Kms));
 }

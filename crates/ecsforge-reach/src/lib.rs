@@ -15,6 +15,11 @@
 //!    internet-gateway route;
 //! 4. a **public IP** and an internet-gateway default route.
 //!
+//! KMS is the exception: a customer managed key that encrypts a secret is
+//! used by Secrets Manager or SSM on the task's behalf, so the `KMS_DECRYPT`
+//! verdict judges permissions and the key policy, and a network path only
+//! when the task role calls KMS itself (see the `kms` module).
+//!
 //! Architecture invariant: pure; reads only [`InfraModel`]. The caller
 //! supplies the timestamp of the report.
 
@@ -24,6 +29,7 @@ use ecsforge_model::{Address, InfraModel, Kind, Provenance, Resource, Value};
 use ecsforge_rules::view::*;
 use ipnet::Ipv4Net;
 
+mod kms;
 mod nacl;
 mod report;
 pub mod rules;
@@ -56,11 +62,17 @@ pub enum Dependency {
     FileServer(Address),
     /// DynamoDB, when the task role is allowed `dynamodb:` actions.
     Dynamodb,
+    /// A customer managed KMS key the tasks need (see [`kms`]): the roles'
+    /// `kms:Decrypt` and the key policy; a network path only when the task
+    /// role calls KMS itself.
+    Kms,
 }
 
 impl Dependency {
     /// The test name in the doc-000 report (`S3_VPC_ENDPOINT`, ...). The five
-    /// names of doc 000 are kept verbatim; the others follow their pattern.
+    /// names of doc 000 are kept verbatim; the others follow their pattern
+    /// (`<THING>_CONNECTIVITY` for a network path), except `KMS_DECRYPT`,
+    /// which is mostly a permission check (see the `kms` module).
     pub fn test_name(&self) -> &'static str {
         match self {
             Dependency::EcrApi => "ECR_API_CONNECTIVITY",
@@ -76,6 +88,8 @@ impl Dependency {
             Dependency::AlbInbound(_) => "ALB_INBOUND",
             Dependency::FileServer(_) => "FILE_SERVER_SMB",
             Dependency::Dynamodb => "DYNAMODB_CONNECTIVITY",
+            // Mostly a permission check, not a connection: see [`kms`].
+            Dependency::Kms => "KMS_DECRYPT",
         }
     }
 
@@ -89,6 +103,7 @@ impl Dependency {
             Dependency::SecretsManager => "secretsmanager",
             Dependency::Ssm => "ssm",
             Dependency::Dynamodb => "dynamodb",
+            Dependency::Kms => "kms",
             _ => return None,
         })
     }
@@ -154,6 +169,8 @@ struct Index<'m> {
     listener_of_tg: HashMap<&'m Address, &'m Resource>,
     /// EC2 instances by their security groups (direct, or from their launch template).
     instances_by_group: HashMap<Address, Vec<&'m Resource>>,
+    /// Secrets by name and key policies by key, for `KMS_DECRYPT`.
+    kms: kms::Lookup<'m>,
 }
 
 impl<'m> Index<'m> {
@@ -225,6 +242,7 @@ impl<'m> Index<'m> {
             services_by_group,
             listener_of_tg,
             instances_by_group,
+            kms: kms::Lookup::new(m),
         }
     }
 
@@ -270,6 +288,10 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.push(Dependency::Ssm);
         }
         deps.push(Dependency::IamPermissions);
+        let keys = td.map(|td| kms::uses(&ix, td)).unwrap_or_default();
+        if !keys.is_empty() {
+            deps.push(Dependency::Kms);
+        }
         for c in containers {
             let brokers = c
                 .get("environment")
@@ -290,7 +312,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
             deps.extend(ports.into_iter().map(Dependency::Kafka));
         }
         deps.extend(peers(&ix, &task).into_iter().map(|(a, p)| Dependency::Peer(a, p)));
-        let tables = td.and_then(|td| dynamodb_tables(m, td));
+        let tables = td.and_then(|td| dynamodb_tables(&ix, td));
         if tables.is_some() {
             deps.push(Dependency::Dynamodb);
         }
@@ -310,6 +332,7 @@ pub fn analyze(m: &InfraModel) -> Vec<Verdict> {
                 Dependency::FileServer(ref server) => file_server_path(&ix, &task, server),
                 Dependency::S3Layers => s3(&ix, &task),
                 Dependency::Dynamodb => dynamodb(&ix, &task, tables.as_deref().unwrap_or(&[])),
+                Dependency::Kms => kms::kms(&ix, &task, &keys),
                 _ => aws_service(&ix, &task, d),
             });
         }
@@ -753,11 +776,13 @@ fn gateway_path(
 
 /// The DynamoDB tables the task role may use, by name (`*` for any), when
 /// the role is allowed any `dynamodb:` action; `None` otherwise.
-fn dynamodb_tables(m: &InfraModel, td: &Resource) -> Option<Vec<String>> {
+fn dynamodb_tables(ix: &Index, td: &Resource) -> Option<Vec<String>> {
+    let m = ix.m;
     let role = td.get("task_role_arn").and_then(ref_address)?;
     let mut found = false;
     let mut tables = Vec::new();
-    for st in role_allows(m, role) {
+    // The role's policies from the index: scanning every policy per service was quadratic.
+    for st in ix.roles.allows(role) {
         if !st.actions.iter().any(|a| a.to_ascii_lowercase().starts_with("dynamodb:")) {
             continue;
         }

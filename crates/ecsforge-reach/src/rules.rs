@@ -37,9 +37,17 @@ reach_rule!(KAFKA, "EF207", "reach-kafka", Error, "Kafka clients reach the broke
 reach_rule!(ALB, "EF208", "reach-alb-inbound", Error, "the load balancer reaches the tasks on the container port");
 reach_rule!(AZ, "EF209", "reach-endpoint-az", Warning, "interface endpoints cover every AZ the tasks run in");
 reach_rule!(DYNAMODB, "EF210", "reach-dynamodb", Error, "tasks whose role uses DynamoDB reach DynamoDB");
+reach_rule!(
+    KMS,
+    "EF211",
+    "reach-kms",
+    Error,
+    "roles may decrypt with the customer managed keys of the secrets tasks read, and tasks calling KMS reach it"
+);
 
 /// Every reach rule, in code order.
-pub static REACH_RULES: [&RuleMeta; 10] = [&ECR, &S3, &LOGS, &SECRETS, &DNS, &PEERS, &KAFKA, &ALB, &AZ, &DYNAMODB];
+pub static REACH_RULES: [&RuleMeta; 11] =
+    [&ECR, &S3, &LOGS, &SECRETS, &DNS, &PEERS, &KAFKA, &ALB, &AZ, &DYNAMODB, &KMS];
 
 const COMMON: &str = "Paths are judged in the order AWS resolves them: an interface endpoint with private DNS (its security group must admit HTTPS from the tasks, even when NAT exists, because DNS sends all traffic there), then a gateway endpoint on the subnet's route table (S3), then a NAT gateway in a public subnet, then a public IP with an internet gateway. Security groups, network ACLs in both directions (with ephemeral return ports) and VPC DNS are part of every verdict. `ecsforge reach` shows every path, passing or not.";
 
@@ -116,6 +124,13 @@ pub fn doc(code: &str) -> Option<String> {
             "a task role with dynamodb:GetItem, private subnets without NAT, and no DynamoDB gateway endpoint",
             "add the subnet's route table to a DynamoDB gateway endpoint's route_table_ids (free)",
         ),
+        "EF211" => (
+            &KMS,
+            "when a customer managed key (CMK) encrypts what the tasks read (a Secrets Manager secret or SSM SecureString parameter injected through `secrets[].valueFrom`, a secret of the model the task role reads, an external secret whose key the execution role's kms:Decrypt grant names) the reading role is allowed kms:Decrypt on that key, a kms:ViaService condition admits the service that decrypts, and the key policy (when the key is in the input) grants the account root or the role, so IAM is not locked out. When the task role is allowed kms: actions itself, the tasks also reach KMS (interface endpoint `kms` with private DNS, NAT or a public IP). Secret injection needs no network path to KMS: Secrets Manager and SSM call KMS server-side on the caller's behalf",
+            "the execution role decrypts the secret before the container starts: without kms:Decrypt the task stops with `ResourceInitializationError: unable to pull secrets ... AccessDeniedException` and never runs, and a key policy without the account root makes every IAM grant useless",
+            "a Secrets Manager secret with `kms_key_id = aws_kms_key.secrets.arn`, injected through valueFrom, and an execution role allowed only secretsmanager:GetSecretValue",
+            "add kms:Decrypt on the key (its ARN, not an alias ARN) to the execution role's policy, limited with a kms:ViaService condition to secretsmanager.<region>.amazonaws.com (or ssm.…); keep the account root in the key policy",
+        ),
         _ => return None,
     };
     Some(format!(
@@ -138,6 +153,7 @@ fn meta_for(d: &Dependency, status: Status) -> Option<&'static RuleMeta> {
         Dependency::Kafka(_) => &KAFKA,
         Dependency::AlbInbound(_) => &ALB,
         Dependency::Dynamodb => &DYNAMODB,
+        Dependency::Kms => &KMS,
         // EF104 already reports missing execution-role permissions.
         Dependency::IamPermissions => return None,
     })

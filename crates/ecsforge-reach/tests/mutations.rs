@@ -17,7 +17,8 @@ use proptest::sample::Index;
 #[derive(Debug, Clone)]
 struct Svc {
     public: bool,
-    /// Secrets Manager by ARN, by name, or SSM by parameter ARN.
+    /// Secrets Manager by ARN, by name, SSM by parameter ARN, or a managed
+    /// secret (encrypted with the `secrets` CMK).
     secret: Option<u8>,
     callers: Vec<usize>,
 }
@@ -27,19 +28,18 @@ struct Spec {
     azs: usize,
     egress: &'static str,
     services: Vec<Svc>,
+    /// `security.secrets_kms_key_arns`: a declared CMK encrypts the given secrets.
+    secrets_key: bool,
 }
 
 const EGRESS: [&str; 3] = ["nat-per-az", "single-nat", "endpoints-only"];
 const AZ: [&str; 3] = ["a", "b", "c"];
 
 fn spec() -> impl Strategy<Value = Spec> {
-    let svc = (any::<bool>(), proptest::option::of(0u8..3), proptest::collection::vec(0usize..4, 0..3))
+    let svc = (any::<bool>(), proptest::option::of(0u8..4), proptest::collection::vec(0usize..4, 0..3))
         .prop_map(|(public, secret, callers)| Svc { public, secret, callers });
-    (2usize..=3, 0..EGRESS.len(), proptest::collection::vec(svc, 1..=4)).prop_map(|(azs, e, services)| Spec {
-        azs,
-        egress: EGRESS[e],
-        services,
-    })
+    (2usize..=3, 0..EGRESS.len(), proptest::collection::vec(svc, 1..=4), any::<bool>())
+        .prop_map(|(azs, e, services, secrets_key)| Spec { azs, egress: EGRESS[e], services, secrets_key })
 }
 
 fn name(i: usize) -> String {
@@ -60,6 +60,13 @@ fn render(s: &Spec) -> String {
         AZ[..s.azs].iter().map(|a| format!("us-east-1{a}")).collect::<Vec<_>>().join(", "),
         s.egress
     );
+    if s.secrets_key {
+        y = y.replacen(
+            "environments:\n",
+            "security: {secrets_kms_key_arns: [\"arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\"]}\nenvironments:\n",
+            1,
+        );
+    }
     for (i, v) in s.services.iter().enumerate() {
         y.push_str(&format!(
             "  - name: {}\n    runtime: nodejs\n    type: {}\n    port: {}\n    cpu: 256\n    memory: 512\n",
@@ -83,7 +90,8 @@ fn render(s: &Spec) -> String {
                 "    secrets: {DB_PASSWORD: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf\"}\n",
             ),
             Some(1) => y.push_str("    secrets: {API_KEY: shop/api-key}\n"),
-            Some(_) => y.push_str("    secrets: {TOKEN: \"arn:aws:ssm:us-east-1:123456789012:parameter/app/token\"}\n"),
+            Some(2) => y.push_str("    secrets: {TOKEN: \"arn:aws:ssm:us-east-1:123456789012:parameter/app/token\"}\n"),
+            Some(_) => y.push_str("    secrets: {SIGNING_KEY: {managed: true}}\n"),
             None => {}
         }
     }
@@ -99,8 +107,10 @@ enum Mutation {
     DropSgRule(Index),
     /// Turn the VPC's DNS hostnames off.
     DnsOff,
-    /// Remove one action from one service's execution role.
-    RemoveIamAction(Index),
+    /// Remove one action from one service's execution role (or kms:Decrypt
+    /// from its task role); with `true`, a kms:Decrypt when there is one, so
+    /// the KMS_DECRYPT predictions are exercised as often as the others.
+    RemoveIamAction(Index, bool),
     /// A network ACL on one private subnet denying HTTPS out (`false`) or the
     /// ephemeral return ports in (`true`).
     NaclDeny(Index, bool),
@@ -113,7 +123,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         any::<Index>().prop_map(Mutation::DropRouteTableAssociation),
         any::<Index>().prop_map(Mutation::DropSgRule),
         Just(Mutation::DnsOff),
-        any::<Index>().prop_map(Mutation::RemoveIamAction),
+        (any::<Index>(), any::<bool>()).prop_map(|(i, kms)| Mutation::RemoveIamAction(i, kms)),
         (any::<Index>(), any::<bool>()).prop_map(|(i, e)| Mutation::NaclDeny(i, e)),
         (any::<Index>(), any::<Index>()).prop_map(|(e, s)| Mutation::RemoveEndpointSubnet(e, s)),
     ]
@@ -142,8 +152,9 @@ fn aws_https(d: &Dependency) -> bool {
     interface_endpoint(d).is_some() || *d == Dependency::S3Layers
 }
 
-/// Actions `execution_role_gap` requires when present in a synthesized policy.
-const REQUIRED: [&str; 8] = [
+/// Actions `execution_role_gap` (IAM_PERMISSIONS) or the KMS verdict
+/// (KMS_DECRYPT) requires when present in a synthesized policy.
+const REQUIRED: [&str; 9] = [
     "ecr:GetAuthorizationToken",
     "ecr:BatchCheckLayerAvailability",
     "ecr:GetDownloadUrlForLayer",
@@ -152,6 +163,7 @@ const REQUIRED: [&str; 8] = [
     "logs:PutLogEvents",
     "secretsmanager:GetSecretValue",
     "ssm:GetParameters",
+    "kms:Decrypt",
 ];
 
 fn refers(v: &Value, a: &Address) -> bool {
@@ -267,27 +279,37 @@ fn mutate(m: &mut InfraModel, base: &Verdicts, spec: &Spec, mutation: &Mutation)
             });
             "turn DNS hostnames off".into()
         }
-        Mutation::RemoveIamAction(i) => {
+        Mutation::RemoveIamAction(i, kms_first) => {
+            // (service, policy, statement index, action, statement Sid): every
+            // required action of the execution policies, and kms:Decrypt of the
+            // task policies (the application reads its secrets too).
             let mut actions = Vec::new();
             for s in &services {
-                let p = m.get(&Address::new("aws_iam_role_policy", &format!("{s}_execution"))).expect("execution");
-                let Some(Value::Json(doc)) = p.get("policy") else { panic!("policy of {s}") };
-                for (k, st) in doc.get("Statement").map(Value::as_list).unwrap_or(&[]).iter().enumerate() {
-                    for a in st.get("Action").map(|a| a.as_list().to_vec()).unwrap_or_default() {
-                        let a = a.as_str().unwrap_or_default().to_string();
-                        if REQUIRED.contains(&a.as_str()) {
-                            actions.push((s.clone(), k, a));
+                for (role, required) in [("execution", &REQUIRED[..]), ("task", &["kms:Decrypt"][..])] {
+                    let Some(p) = m.get(&Address::new("aws_iam_role_policy", &format!("{s}_{role}"))) else {
+                        assert_eq!(role, "task", "{s} has an execution policy");
+                        continue;
+                    };
+                    let Some(Value::Json(doc)) = p.get("policy") else { panic!("policy of {s}") };
+                    for (k, st) in doc.get("Statement").map(Value::as_list).unwrap_or(&[]).iter().enumerate() {
+                        let sid = st.get("Sid").and_then(Value::as_str).unwrap_or_default().to_string();
+                        let listed = st.get("Action").map(|a| a.as_list().to_vec()).unwrap_or_default();
+                        let single = st.get("Action").filter(|a| a.as_str().is_some()).cloned();
+                        for a in listed.into_iter().chain(single) {
+                            let a = a.as_str().unwrap_or_default().to_string();
+                            if required.contains(&a.as_str()) {
+                                actions.push((s.clone(), role, k, a, sid.clone()));
+                            }
                         }
-                    }
-                    if let Some(a) = st.get("Action").and_then(Value::as_str)
-                        && REQUIRED.contains(&a)
-                    {
-                        actions.push((s.clone(), k, a.to_string()));
                     }
                 }
             }
-            let (s, k, action) = actions[i.index(actions.len())].clone();
-            let p = m.resources.get_mut(&Address::new("aws_iam_role_policy", &format!("{s}_execution"))).unwrap();
+            if *kms_first && actions.iter().any(|a| a.3 == "kms:Decrypt") {
+                actions.retain(|a| a.3 == "kms:Decrypt");
+            }
+            let (s, role, k, action, sid) = actions[i.index(actions.len())].clone();
+            let policy = format!("{s}_{role}");
+            let p = m.resources.get_mut(&Address::new("aws_iam_role_policy", &policy)).unwrap();
             let Some(Value::Json(doc)) = p.attrs.get_mut("policy") else { unreachable!() };
             let Value::Map(doc) = doc.as_mut() else { panic!("policy document") };
             let Some(Value::List(st)) = doc.get_mut("Statement") else { panic!("statements") };
@@ -301,8 +323,25 @@ fn mutate(m: &mut InfraModel, base: &Verdicts, spec: &Spec, mutation: &Mutation)
             } else {
                 statement.insert("Action".into(), Value::List(left));
             }
-            set(&mut want, base, Status::Fail, |x, d| x == s && *d == Dependency::IamPermissions);
-            format!("remove {action} from {s}_execution")
+            let secret = spec.services[services.iter().position(|x| *x == s).expect("service")].secret;
+            let kms = (s.clone(), Dependency::Kms);
+            match (action.as_str(), role, sid.as_str()) {
+                ("kms:Decrypt", "execution", "DecryptManagedSecrets") | ("kms:Decrypt", "task", _) => {
+                    // The managed secret's key (`secrets`), or a declared key the application reads with.
+                    want.insert(kms, Status::Fail);
+                }
+                ("kms:Decrypt", "execution", _) => {
+                    // The declared keys are known only from this grant: with it gone, a
+                    // service injecting a given secret no longer depends on KMS that
+                    // reach can see; one injecting a managed secret never used them.
+                    if secret == Some(3) {
+                        return (format!("remove {action} ({sid}) from {policy} (redundant)"), want);
+                    }
+                    want.remove(&kms).expect("a KMS dependency");
+                }
+                _ => set(&mut want, base, Status::Fail, |x, d| x == s && *d == Dependency::IamPermissions),
+            }
+            format!("remove {action} ({sid}) from {policy}")
         }
         Mutation::NaclDeny(i, ephemeral) => {
             let subnet = Address::new("aws_subnet", &format!("private_{}", AZ[i.index(spec.azs)]));
@@ -331,6 +370,11 @@ fn mutate(m: &mut InfraModel, base: &Verdicts, spec: &Spec, mutation: &Mutation)
             set(&mut want, base, Status::Warn, |s, d| {
                 inside.iter().any(|x| *x == s) && interface_endpoint(d) == Some(ep.name())
             });
+            // No task calls KMS itself, so nothing uses the kms endpoint (there for
+            // `security.secrets_kms_key_arns`).
+            if ep.name() == "kms" {
+                return (format!("remove {gone} from {ep}, which no task uses (redundant)"), want);
+            }
             format!("remove {gone} from {ep}")
         }
     };

@@ -580,3 +580,370 @@ fn a_cloud_map_namespace_in_another_vpc_or_dns_off_fails_the_peer() {
     assert_eq!(v.status, Status::Fail);
     assert!(v.details.contains("Cloud Map names do not resolve"), "{}", v.details);
 }
+
+/// Edits the statements of an IAM policy or key policy document attribute.
+fn edit_policy(m: &mut InfraModel, ty: &str, name: &str, attr: &str, edit: impl FnOnce(&mut Vec<Value>)) {
+    let r = res(m, ty, name);
+    let Some(Value::Json(doc)) = r.attrs.get_mut(attr) else { panic!("{ty}.{name} has no {attr}") };
+    let Value::Map(d) = doc.as_mut() else { panic!("policy document") };
+    let Some(Value::List(st)) = d.get_mut("Statement") else { panic!("statements") };
+    edit(st);
+}
+
+fn sid(s: &Value) -> Option<&str> {
+    s.get("Sid").and_then(Value::as_str)
+}
+
+fn statement(sid: &str, actions: &[&str], resource: Value, condition: Option<Value>) -> Value {
+    let mut s = vec![
+        ("Sid", Value::from(sid)),
+        ("Effect", Value::from("Allow")),
+        ("Action", Value::list(actions.iter().map(|a| Value::from(*a)))),
+        ("Resource", resource),
+    ];
+    if let Some(c) = condition {
+        s.push(("Condition", c));
+    }
+    Value::map(s)
+}
+
+fn via(service: &str) -> Value {
+    Value::map([("StringEquals", Value::map([("kms:ViaService", Value::from(service))]))])
+}
+
+fn key_ref(name: &str) -> Value {
+    Value::Ref(ecsforge_model::Reference { address: Address::new("aws_kms_key", name), attr: "arn".into() })
+}
+
+const PAYMENTS: &str = "aws_ecs_service.payments_api";
+
+/// twelve-services: payments-api injects a managed secret encrypted with the
+/// `secrets` CMK, and external secrets whose key the manifest declares
+/// (`security.secrets_kms_key_arns`). Secret injection needs no path to KMS.
+#[test]
+fn cmk_encrypted_secrets_need_kms_decrypt_but_no_network_path() {
+    for env in Env::ALL {
+        let m = example("twelve-services", env);
+        let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+        assert_eq!((v.status, &v.path), (Status::Pass, &Some(Path::Local)), "{}", v.details);
+        assert_eq!(v.dependency.test_name(), "KMS_DECRYPT");
+        assert!(v.details.contains("may decrypt with aws_kms_key.secrets through secretsmanager"), "{}", v.details);
+        assert!(v.details.contains("no network path to KMS"), "{}", v.details);
+        // The application reads its given secrets too (one by ARN, one by name): so does its role.
+        assert!(
+            v.details.contains(
+                "task role may decrypt with arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 through secretsmanager: DB_PASSWORD (outside the model), PAYMENT_PROVIDER_KEY (outside the model)"
+            ),
+            "{}",
+            v.details
+        );
+    }
+    // Without the synthesized task-role grant, the application's reads fail.
+    let mut m = example("twelve-services", Env::Prod);
+    edit_policy(&mut m, "aws_iam_role_policy", "payments_api_task", "policy", |st| {
+        st.retain(|s| sid(s) != Some("DecryptSecrets"))
+    });
+    check(&m, PAYMENTS, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+    assert!(
+        v.details.starts_with("task role aws_iam_role.payments_api_task reads arn:aws:secretsmanager:"),
+        "{}",
+        v.details
+    );
+    // Services without secrets have no KMS dependency; DynamoDB's key is used
+    // through DynamoDB (kms:ViaService), not by the application.
+    let m = example("twelve-services", Env::Prod);
+    assert!(
+        analyze(&m)
+            .iter()
+            .all(|v| v.dependency != Dependency::Kms || v.service.as_str() != "aws_ecs_service.search_api")
+    );
+    for env in [Env::Develop, Env::Prod] {
+        assert!(analyze(&example("orders-ecs-ec2", env)).iter().all(|v| v.dependency != Dependency::Kms));
+    }
+}
+
+#[test]
+fn a_missing_kms_decrypt_on_the_secrets_key_fails_kms_only() {
+    let mut m = example("twelve-services", Env::Prod);
+    edit_policy(&mut m, "aws_iam_role_policy", "payments_api_execution", "policy", |st| {
+        st.retain(|s| sid(s) != Some("DecryptManagedSecrets"))
+    });
+    check(&m, PAYMENTS, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+    assert!(
+        v.details.starts_with(
+            "execution role aws_iam_role.payments_api_execution reads aws_secretsmanager_secret.payments_api_webhook_signing_secret (valueFrom of WEBHOOK_SIGNING_SECRET), encrypted with customer managed key aws_kms_key.secrets, but no policy of the role allows kms:Decrypt on that key"
+        ),
+        "{}",
+        v.details
+    );
+    assert_eq!(
+        v.recommendation,
+        "add kms:Decrypt on aws_kms_key.secrets to aws_iam_role_policy.payments_api_execution"
+    );
+    let f = ecsforge_reach::rules::findings(&m);
+    assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["EF211"], "{f:#?}");
+    assert!(f[0].message.starts_with("KMS_DECRYPT execution role"), "{}", f[0].message);
+
+    // A grant limited to another service's calls does not count either.
+    let mut m = example("twelve-services", Env::Prod);
+    edit_policy(&mut m, "aws_iam_role_policy", "payments_api_execution", "policy", |st| {
+        for s in st.iter_mut().filter(|s| sid(s) == Some("DecryptManagedSecrets")) {
+            if let Value::Map(s) = s {
+                s.insert("Condition".into(), via("ssm.us-east-1.amazonaws.com"));
+            }
+        }
+    });
+    check(&m, PAYMENTS, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+    assert!(v.details.contains("only through ssm.us-east-1.amazonaws.com (kms:ViaService)"), "{}", v.details);
+    assert_eq!(
+        v.recommendation,
+        "add secretsmanager.<region>.amazonaws.com to the kms:ViaService condition of aws_iam_role_policy.payments_api_execution"
+    );
+}
+
+/// The key policy must leave the account's IAM in charge (root or the role).
+#[test]
+fn a_key_policy_that_locks_iam_out_fails_kms() {
+    let mut m = example("twelve-services", Env::Prod);
+    let admin_only = Value::json(Value::map([
+        ("Version", Value::from("2012-10-17")),
+        (
+            "Statement",
+            Value::list([Value::map([
+                ("Effect", Value::from("Allow")),
+                ("Principal", Value::map([("AWS", Value::from("arn:aws:iam::123456789012:role/key-admin"))])),
+                ("Action", Value::from("kms:*")),
+                ("Resource", Value::from("*")),
+            ])]),
+        ),
+    ]));
+    res(&mut m, "aws_kms_key", "secrets").set("policy", admin_only);
+    check(&m, PAYMENTS, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+    assert!(
+        v.details.starts_with("the key policy of aws_kms_key.secrets allows kms:Decrypt to neither the account root nor aws_iam_role.payments_api_execution"),
+        "{}",
+        v.details
+    );
+    assert!(v.recommendation.contains("arn:aws:iam::123456789012:root"), "{}", v.recommendation);
+    // Granting the role itself in the key policy is enough.
+    edit_policy(&mut m, "aws_kms_key", "secrets", "policy", |st| {
+        if let Value::Map(s) = &mut st[0] {
+            s.insert(
+                "Principal".into(),
+                Value::map([(
+                    "AWS",
+                    Value::Ref(ecsforge_model::Reference {
+                        address: Address::new("aws_iam_role", "payments_api_execution"),
+                        attr: "arn".into(),
+                    }),
+                )]),
+            );
+        }
+    });
+    check(&m, PAYMENTS, &[]);
+}
+
+/// A secret of the CloudFormation fixture encrypted with a literal key ARN,
+/// and with the AWS managed key (no dependency).
+#[test]
+fn a_literal_key_arn_needs_a_grant_on_that_arn() {
+    let fixture = root().join("crates/ecsforge-reach/tests/fixtures/EF211/pass.yaml");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    const KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let literal = text.replace("KmsKeyId: !Ref SecretsKey", &format!("KmsKeyId: {KEY}"));
+    let model = |t: &str| ecsforge_ingest::ingest("literal.yaml", t).unwrap();
+    const SVC: &str = "aws_ecs_service.AppService";
+    // The grant names the template's key, not the literal one.
+    check(&model(&literal), SVC, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&model(&literal), SVC, &Dependency::Kms);
+    assert_eq!(v.recommendation, format!("add kms:Decrypt on {KEY} to aws_iam_role_policy.ExecutionRole_secrets"));
+    let granted = literal.replace("Resource: !GetAtt SecretsKey.Arn", &format!("Resource: {KEY}"));
+    check(&model(&granted), SVC, &[]);
+    let wildcard =
+        literal.replace("Resource: !GetAtt SecretsKey.Arn", "Resource: arn:aws:kms:eu-west-1:123456789012:key/*");
+    check(&model(&wildcard), SVC, &[]);
+    // A bare key id is matched against key ARNs.
+    let key_id = text
+        .replace("KmsKeyId: !Ref SecretsKey", "KmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab")
+        .replace("Resource: !GetAtt SecretsKey.Arn", &format!("Resource: {KEY}"));
+    check(&model(&key_id), SVC, &[]);
+    // A customer alias hides its key from IAM: only a key wildcard covers it.
+    let alias = text.replace("KmsKeyId: !Ref SecretsKey", "KmsKeyId: alias/app-secrets");
+    check(&model(&alias), SVC, &[(Dependency::Kms, Status::Fail)]);
+    check(
+        &model(
+            &alias.replace("Resource: !GetAtt SecretsKey.Arn", "Resource: arn:aws:kms:eu-west-1:123456789012:key/*"),
+        ),
+        SVC,
+        &[],
+    );
+    let aws_managed = text.replace("KmsKeyId: !Ref SecretsKey", "KmsKeyId: alias/aws/secretsmanager");
+    assert!(analyze(&model(&aws_managed)).iter().all(|v| v.dependency != Dependency::Kms));
+}
+
+/// ecr-private injects `API_KEY` from an SSM parameter by ARN: when that
+/// parameter is in the model as a SecureString with a CMK, the execution
+/// role needs kms:Decrypt through SSM.
+#[test]
+fn an_ssm_secure_string_with_a_cmk_needs_kms_decrypt_through_ssm() {
+    use ecsforge_model::{Concern, Kind, Provenance, Resource};
+    let with_parameter = |ty: &str| {
+        let mut m = example("ecr-private", Env::Develop);
+        let p = Resource::new(
+            Kind::from_terraform_type("aws_ssm_parameter"),
+            "api_key",
+            Concern::Other,
+            Provenance::default(),
+        )
+        .with("name", "/ecr-private/api-key")
+        .with("type", ty)
+        .with("key_id", key_ref("secrets"));
+        m.insert(p).unwrap();
+        m
+    };
+    let mut m = with_parameter("SecureString");
+    check(&m, SVC, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, SVC, &Dependency::Kms);
+    assert!(v.details.contains("reads aws_ssm_parameter.api_key (valueFrom of API_KEY)"), "{}", v.details);
+    assert_eq!(
+        v.recommendation,
+        "add kms:Decrypt on aws_kms_key.secrets to aws_iam_role_policy.file_processor_execution"
+    );
+    // Allowed, but only through Secrets Manager: SSM is the one that decrypts.
+    edit_policy(&mut m, "aws_iam_role_policy", "file_processor_execution", "policy", |st| {
+        st.push(statement(
+            "Decrypt",
+            &["kms:Decrypt"],
+            key_ref("secrets"),
+            Some(via("secretsmanager.eu-central-1.amazonaws.com")),
+        ))
+    });
+    check(&m, SVC, &[(Dependency::Kms, Status::Fail)]);
+    edit_policy(&mut m, "aws_iam_role_policy", "file_processor_execution", "policy", |st| {
+        st.push(statement(
+            "DecryptSsm",
+            &["kms:Decrypt"],
+            key_ref("secrets"),
+            Some(via("ssm.eu-central-1.amazonaws.com")),
+        ))
+    });
+    // The application reads the parameter too (the task role may): its role needs the grant as well.
+    check(&m, SVC, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, SVC, &Dependency::Kms);
+    assert!(
+        v.details.starts_with("task role aws_iam_role.file_processor_task reads aws_ssm_parameter.api_key"),
+        "{}",
+        v.details
+    );
+    assert_eq!(v.recommendation, "add kms:Decrypt on aws_kms_key.secrets to aws_iam_role_policy.file_processor_task");
+    edit_policy(&mut m, "aws_iam_role_policy", "file_processor_task", "policy", |st| {
+        st.push(statement(
+            "DecryptSsm",
+            &["kms:Decrypt"],
+            key_ref("secrets"),
+            Some(via("ssm.eu-central-1.amazonaws.com")),
+        ))
+    });
+    check(&m, SVC, &[]);
+    let v = verdict_of(&m, SVC, &Dependency::Kms);
+    assert_eq!(v.path, Some(Path::Local));
+    // A plain String parameter is not encrypted: no dependency.
+    let m = with_parameter("String");
+    assert!(analyze(&m).iter().all(|v| v.dependency != Dependency::Kms));
+}
+
+fn task_policy(m: &mut InfraModel, role: &str, statements: Vec<Value>) {
+    use ecsforge_model::{Concern, Kind, Provenance, Resource};
+    let p = Resource::new(Kind::IamRolePolicy, &format!("{role}_kms"), Concern::Other, Provenance::default())
+        .with("name", "kms")
+        .with(
+            "role",
+            Value::Ref(ecsforge_model::Reference { address: Address::new("aws_iam_role", role), attr: "id".into() }),
+        )
+        .with(
+            "policy",
+            Value::json(Value::map([("Version", Value::from("2012-10-17")), ("Statement", Value::List(statements))])),
+        );
+    m.insert(p).unwrap();
+}
+
+/// The application calling KMS itself needs a network path to KMS: ecr-private
+/// has no NAT and no kms endpoint, so it fails until the endpoint exists.
+#[test]
+fn a_task_role_calling_kms_needs_a_path_to_kms() {
+    let mut m = example("ecr-private", Env::Develop);
+    task_policy(
+        &mut m,
+        "file_processor_task",
+        vec![statement("Envelope", &["kms:GenerateDataKey", "kms:Decrypt"], key_ref("s3"), None)],
+    );
+    check(&m, SVC, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, SVC, &Dependency::Kms);
+    assert!(v.details.starts_with("task role aws_iam_role.file_processor_task calls KMS itself (kms:GenerateDataKey on aws_kms_key.s3); no interface endpoint with private DNS for kms"), "{}", v.details);
+    assert!(
+        v.recommendation.starts_with("create an interface endpoint for com.amazonaws.<region>.kms with private DNS"),
+        "{}",
+        v.recommendation
+    );
+    let f = ecsforge_reach::rules::findings(&m);
+    assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec!["EF211"], "{f:#?}");
+
+    // An endpoint like the others (same subnets and security group) fixes it.
+    let mut kms = m.get(&Address::new("aws_vpc_endpoint", "ssm")).unwrap().clone();
+    kms.address = Address::new("aws_vpc_endpoint", "kms");
+    kms.set("service_name", "com.amazonaws.eu-central-1.kms");
+    m.insert(kms).unwrap();
+    check(&m, SVC, &[]);
+    let v = verdict_of(&m, SVC, &Dependency::Kms);
+    assert_eq!(v.path, Some(Path::InterfaceEndpoint(Address::new("aws_vpc_endpoint", "kms"))));
+
+    // twelve-services has a kms endpoint (for `security.secrets_kms_key_arns`);
+    // orders-ecs-ec2 in prod has none, and goes out through NAT.
+    let mut m = example("twelve-services", Env::Prod);
+    task_policy(&mut m, "search_api_task", vec![statement("Sign", &["kms:Sign"], Value::from("*"), None)]);
+    let v = verdict_of(&m, "aws_ecs_service.search_api", &Dependency::Kms);
+    assert_eq!(v.status, Status::Pass, "{}", v.details);
+    assert_eq!(v.path, Some(Path::InterfaceEndpoint(Address::new("aws_vpc_endpoint", "kms"))));
+    let mut m = example("orders-ecs-ec2", Env::Prod);
+    task_policy(&mut m, "order_api_task", vec![statement("Sign", &["kms:Sign"], Value::from("*"), None)]);
+    let v = verdict_of(&m, API, &Dependency::Kms);
+    assert!(v.status == Status::Pass && matches!(v.path, Some(Path::Nat(_))), "{v:#?}");
+
+    // Through a service (kms:ViaService) the application does not call KMS.
+    let mut m = example("ecr-private", Env::Develop);
+    task_policy(
+        &mut m,
+        "file_processor_task",
+        vec![statement("ViaS3", &["kms:Decrypt"], key_ref("s3"), Some(via("s3.eu-central-1.amazonaws.com")))],
+    );
+    assert!(analyze(&m).iter().all(|v| v.dependency != Dependency::Kms));
+}
+
+/// A CMK-encrypted secret the application reads itself: the task role needs
+/// kms:Decrypt too (Secrets Manager still calls KMS, so no path to KMS).
+#[test]
+fn a_task_role_reading_a_cmk_secret_needs_kms_decrypt() {
+    let mut m = example("twelve-services", Env::Prod);
+    let secret = Value::Ref(ecsforge_model::Reference {
+        address: Address::new("aws_secretsmanager_secret", "payments_api_webhook_signing_secret"),
+        attr: "arn".into(),
+    });
+    task_policy(&mut m, "payments_api_task", vec![statement("Read", &["secretsmanager:GetSecretValue"], secret, None)]);
+    check(&m, PAYMENTS, &[(Dependency::Kms, Status::Fail)]);
+    let v = verdict_of(&m, PAYMENTS, &Dependency::Kms);
+    assert!(v.details.starts_with("task role aws_iam_role.payments_api_task reads"), "{}", v.details);
+    assert_eq!(v.recommendation, "add kms:Decrypt on aws_kms_key.secrets to aws_iam_role_policy.payments_api_task");
+    edit_policy(&mut m, "aws_iam_role_policy", "payments_api_task_kms", "policy", |st| {
+        st.push(statement(
+            "Decrypt",
+            &["kms:Decrypt"],
+            key_ref("secrets"),
+            Some(via("secretsmanager.us-east-1.amazonaws.com")),
+        ))
+    });
+    check(&m, PAYMENTS, &[]);
+}

@@ -32,7 +32,7 @@ impl<'m> RolePolicies<'m> {
     }
 
     /// Allow statements of the role's inline policies.
-    fn allows(&self, role: &Address) -> Vec<Statement<'m>> {
+    pub fn allows(&self, role: &Address) -> Vec<Statement<'m>> {
         self.policies
             .get(role)
             .into_iter()
@@ -40,6 +40,11 @@ impl<'m> RolePolicies<'m> {
             .flat_map(|p| statements(p.get("policy")))
             .filter(|s| s.effect == "Allow")
             .collect()
+    }
+
+    /// The role's inline policies (`aws_iam_role_policy`), in address order.
+    pub fn policies_of(&self, role: &Address) -> &[&'m Resource] {
+        self.policies.get(role).map(Vec::as_slice).unwrap_or(&[])
     }
 
     fn has_managed(&self, role: &Address, policy_suffix: &str) -> bool {

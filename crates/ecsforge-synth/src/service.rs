@@ -377,8 +377,10 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
         ));
     }
     let kms_keys = &cx.m.security.secrets_kms_key_arns;
-    if !s.secrets.is_empty() && !kms_keys.is_empty() {
-        exec_statements.push(policy::with(
+    // The declared keys encrypt the secrets given by ARN or name, which the
+    // execution role injects and the task role may read: both decrypt them.
+    let decrypt_external = || {
+        policy::with(
             policy::allow("DecryptSecrets", &["kms:Decrypt"], kms_keys.iter().map(Value::from).collect()),
             "Condition",
             Value::map([(
@@ -391,7 +393,10 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
                     ]),
                 )]),
             )]),
-        ));
+        )
+    };
+    if !s.secrets.is_empty() && !kms_keys.is_empty() {
+        exec_statements.push(decrypt_external());
     }
     if !managed.is_empty() {
         exec_statements.push(policy::with(
@@ -433,6 +438,9 @@ fn service(cx: &mut Cx, sh: &Shared, rs: &ResolvedService, sgs: &BTreeMap<String
                 &["ssm:GetParameters"],
                 ssm_arns.iter().map(Value::from).collect(),
             ));
+        }
+        if !kms_keys.is_empty() {
+            st.push(decrypt_external());
         }
         let tp = cx
             .res(Kind::IamRolePolicy, &format!("{id}_task"), c.clone(), p.clone())

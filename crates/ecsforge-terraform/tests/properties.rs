@@ -35,6 +35,8 @@ struct Spec {
     envs: Vec<(&'static str, &'static str, u32)>,
     services: Vec<Svc>,
     extra_endpoint: bool,
+    /// `security.secrets_kms_key_arns`: the given secrets are encrypted with a declared CMK.
+    secrets_key: bool,
     /// `ci:`: none, codepipeline or github-actions.
     ci: Option<bool>,
     /// A `file_server` in this AZ (index into the spec's AZs, modulo their number).
@@ -120,7 +122,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::option::of(env("qa", false)),
         env("prod", true),
         proptest::collection::vec(svc(), 1..7),
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         proptest::option::of(any::<bool>()),
         (
             (proptest::option::of(0usize..4), 0usize..3, proptest::option::of(0usize..4)),
@@ -136,7 +138,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 q,
                 p,
                 services,
-                extra_endpoint,
+                (extra_endpoint, secrets_key),
                 ci,
                 ((audit_env, operators, file_server), (tables, ec2)),
             )| {
@@ -148,6 +150,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                     envs,
                     services,
                     extra_endpoint,
+                    secrets_key,
                     ci,
                     operators,
                     file_server,
@@ -185,6 +188,9 @@ fn render(s: &Spec) -> String {
     y.push_str("security:\n  audit:\n    mfa_delete: true\n");
     if let Some(i) = s.audit_env {
         y.push_str(&format!("    environment: {}\n", s.envs[i].0));
+    }
+    if s.secrets_key {
+        y.push_str("  secrets_kms_key_arns: [\"arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\"]\n");
     }
     if s.operators > 0 {
         y.push_str("  operator_roles:\n");
@@ -503,6 +509,16 @@ proptest! {
             };
             let smb = ecsforge_reach::analyze(m).into_iter().filter(|v| matches!(v.dependency, ecsforge_reach::Dependency::FileServer(_))).count();
             prop_assert_eq!(smb, mounting, "{}: file server dependencies", m.environment);
+            // A customer managed key is involved when a service injects a managed
+            // secret (the `secrets` key) or a given one while the manifest declares its key.
+            let with_cmk: usize = spec
+                .services
+                .iter()
+                .filter(|s| s.secret == Some(2) || (s.secret.is_some() && spec.secrets_key))
+                .map(ecs_services)
+                .sum();
+            let kms = ecsforge_reach::analyze(m).into_iter().filter(|v| v.dependency == ecsforge_reach::Dependency::Kms).count();
+            prop_assert_eq!(kms, with_cmk, "{}: KMS dependencies", m.environment);
             prop_assert!(blocked.is_empty(), "{}: unreachable dependencies: {:#?}", m.environment, blocked);
         }
         // One CloudTrail trail and one AWS Config recorder per account, in the audit

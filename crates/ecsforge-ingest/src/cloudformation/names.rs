@@ -65,6 +65,7 @@ pub(crate) fn terraform_type(cfn_type: &str, has_key: impl Fn(&str) -> bool) -> 
         "AWS::ApplicationAutoScaling::ScalableTarget" => "aws_appautoscaling_target",
         "AWS::ApplicationAutoScaling::ScalingPolicy" => "aws_appautoscaling_policy",
         "AWS::CloudFormation::Stack" => "aws_cloudformation_stack",
+        "AWS::SecretsManager::Secret" => "aws_secretsmanager_secret",
         _ => return None,
     })
 }

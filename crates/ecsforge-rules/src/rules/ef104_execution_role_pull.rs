@@ -18,6 +18,12 @@
 //! on `*`), the two logs actions on the log group, and read access to exactly
 //! the referenced secrets.
 //!
+//! `kms:Decrypt` for secrets encrypted with a customer managed key is not
+//! demanded here: reachability rule EF211 (reach-kms, `KMS_DECRYPT`) judges
+//! it, because it follows each secret to its key, also judges the key policy
+//! and the `kms:ViaService` condition, and covers the task role; demanding it
+//! here too would report one gap twice.
+//!
 //! Design doc 000 §4. NIST AC-6. SOC-2 CC6.1.
 
 use super::prelude::*;

@@ -314,6 +314,9 @@ pub(crate) fn map(cx: &mut Cx<'_, '_>, mut p: Props) -> R<()> {
         "AWS::S3::BucketPolicy" => storage::s3_bucket_policy(cx, &mut p),
         "AWS::CloudWatch::Alarm" => compute::alarm(cx, &mut p),
         "AWS::CloudFormation::Stack" => compute::stack(cx, &mut p),
+        // Name, Description, KmsKeyId keep their names; GenerateSecretString,
+        // SecretString and ReplicaRegions are kept as blocks like any other property.
+        "AWS::SecretsManager::Secret" => {}
         "AWS::IAM::Role" => iam::role(cx, &mut p),
         "AWS::IAM::Policy" => iam::policy(cx, &mut p),
         "AWS::IAM::ManagedPolicy" => iam::managed_policy(cx, &mut p),

@@ -1,0 +1,239 @@
+"""Start moto's server for ecsforge's end-to-end tests, with shims for the few
+AWS APIs that moto 5.2.5 lacks or gets wrong and that the Terraform ecsforge
+generates calls.
+
+    target/moto-venv/bin/python tests/moto/ecsforge_moto.py --host 127.0.0.1 --port 5000
+
+Every shim below emulates what real AWS does; none makes a wrong request
+pass. They exist because the emulator is incomplete, not because the
+generated Terraform is. The list, with the AWS behaviour each one stands in for:
+
+1. Application Auto Scaling TagResource, UntagResource, ListTagsForResource,
+   and the Tags of RegisterScalableTarget: moto has no tagging for scalable
+   targets, and the provider reads the tags after every create (a 500 there
+   makes it retry for 15 minutes).
+2. CodeDeploy CreateDeploymentConfig, GetDeploymentConfig,
+   DeleteDeploymentConfig, ListDeploymentConfigs: not in moto.
+3. CodeBuild CreateProject/UpdateProject with source or artifacts of type
+   CODEPIPELINE and no location: AWS accepts it (the pipeline supplies both);
+   moto demands a location.
+4. CodePipeline GetPipeline/ListPipelines timestamps: the JSON protocol
+   sends timestamps as epoch seconds; moto sends ISO strings, which the SDK
+   cannot decode.
+5. Secrets Manager RotateSecret of a secret that has no value yet (ecsforge's
+   managed secrets: the rotation function creates the first value): AWS starts
+   the rotation; moto fails on an unset variable. The shim records the
+   rotation configuration, checks the function exists, and invokes it as AWS
+   does.
+
+Not a shim but moto configuration: Lambda runs without Docker (moto's own
+`lambda.use_docker = False` setting), because CI has no Docker. Secrets Manager
+still checks that a rotation function exists (prepare_account.py creates it)
+and invokes it; the invocation succeeds without running code.
+
+Also: AWS managed IAM policies (AmazonSSMManagedInstanceCore and the like)
+are loaded, as in every AWS account (MOTO_IAM_LOAD_MANAGED_POLICIES).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.applicationautoscaling import responses as aas_responses  # noqa: E402
+from moto.codebuild import responses as codebuild_responses  # noqa: E402
+from moto.codedeploy import responses as codedeploy_responses  # noqa: E402
+from moto.codepipeline import models as codepipeline_models  # noqa: E402
+from moto.core.models import default_user_config  # noqa: E402
+from moto.secretsmanager import models as secretsmanager_models  # noqa: E402
+from moto.server import main as moto_main  # noqa: E402
+
+# --- 1. Application Auto Scaling tags ---------------------------------------
+
+# (account, region, arn) -> {key: value}
+_AAS_TAGS: dict = {}
+
+
+def _aas_key(resp, arn):
+    return (resp.current_account, resp.region, arn)
+
+
+def _aas_list_tags_for_resource(self):
+    arn = self._get_param("ResourceARN")
+    return json.dumps({"Tags": _AAS_TAGS.get(_aas_key(self, arn), {})})
+
+
+def _aas_tag_resource(self):
+    arn = self._get_param("ResourceARN")
+    _AAS_TAGS.setdefault(_aas_key(self, arn), {}).update(self._get_param("Tags") or {})
+    return json.dumps({})
+
+
+def _aas_untag_resource(self):
+    arn = self._get_param("ResourceARN")
+    tags = _AAS_TAGS.get(_aas_key(self, arn), {})
+    for k in self._get_param("TagKeys") or []:
+        tags.pop(k, None)
+    return json.dumps({})
+
+
+_aas_register = aas_responses.ApplicationAutoScalingResponse.register_scalable_target
+
+
+def _aas_register_scalable_target(self):
+    body = _aas_register(self)
+    tags = self._get_param("Tags")
+    if tags:
+        arn = json.loads(body)["ScalableTargetARN"]
+        _AAS_TAGS.setdefault(_aas_key(self, arn), {}).update(tags)
+    return body
+
+
+R = aas_responses.ApplicationAutoScalingResponse
+R.list_tags_for_resource = _aas_list_tags_for_resource
+R.tag_resource = _aas_tag_resource
+R.untag_resource = _aas_untag_resource
+R.register_scalable_target = _aas_register_scalable_target
+
+# --- 2. CodeDeploy deployment configs ---------------------------------------
+
+# (account, region, name) -> deploymentConfigInfo
+_CD_CONFIGS: dict = {}
+
+
+def _cd_error(kind, message):
+    return json.dumps({"__type": kind, "message": message}), {"status": 400}
+
+
+def _cd_create_deployment_config(self):
+    name = self._get_param("deploymentConfigName")
+    key = (self.current_account, self.region, name)
+    if key in _CD_CONFIGS:
+        return _cd_error("DeploymentConfigAlreadyExistsException", f"deployment config {name} already exists")
+    info = {
+        "deploymentConfigId": str(uuid.uuid4()),
+        "deploymentConfigName": name,
+        "computePlatform": self._get_param("computePlatform") or "Server",
+        "createTime": time.time(),
+    }
+    for field in ("minimumHealthyHosts", "trafficRoutingConfig", "zonalConfig"):
+        value = self._get_param(field)
+        if value is not None:
+            info[field] = value
+    _CD_CONFIGS[key] = info
+    return json.dumps({"deploymentConfigId": info["deploymentConfigId"]})
+
+
+def _cd_get_deployment_config(self):
+    name = self._get_param("deploymentConfigName")
+    info = _CD_CONFIGS.get((self.current_account, self.region, name))
+    if info is None:
+        return _cd_error("DeploymentConfigDoesNotExistException", f"deployment config {name} does not exist")
+    return json.dumps({"deploymentConfigInfo": info})
+
+
+def _cd_delete_deployment_config(self):
+    name = self._get_param("deploymentConfigName")
+    _CD_CONFIGS.pop((self.current_account, self.region, name), None)
+    return json.dumps({})
+
+
+def _cd_list_deployment_configs(self):
+    names = sorted(n for (a, r, n) in _CD_CONFIGS if (a, r) == (self.current_account, self.region))
+    return json.dumps({"deploymentConfigsList": names})
+
+
+D = codedeploy_responses.CodeDeployResponse
+D.create_deployment_config = _cd_create_deployment_config
+D.get_deployment_config = _cd_get_deployment_config
+D.delete_deployment_config = _cd_delete_deployment_config
+D.list_deployment_configs = _cd_list_deployment_configs
+
+# --- 3. CodeBuild with a CODEPIPELINE source and artifacts ------------------
+
+_cb_source = codebuild_responses._validate_required_params_source
+_cb_artifacts = codebuild_responses._validate_required_params_artifacts
+
+
+def _cb_validate_source(source):
+    if source.get("type") == "CODEPIPELINE" and not source.get("location"):
+        return None
+    return _cb_source(source)
+
+
+def _cb_validate_artifacts(artifacts):
+    if artifacts.get("type") == "CODEPIPELINE" and not artifacts.get("location"):
+        return None
+    return _cb_artifacts(artifacts)
+
+
+codebuild_responses._validate_required_params_source = _cb_validate_source
+codebuild_responses._validate_required_params_artifacts = _cb_validate_artifacts
+
+# --- 4. CodePipeline timestamps --------------------------------------------
+
+
+def _cp_metadata(self):
+    return {
+        "pipelineArn": self._arn,
+        "created": self._created.timestamp(),
+        "updated": self._updated.timestamp(),
+    }
+
+
+codepipeline_models.CodePipeline.metadata = property(_cp_metadata)
+
+# --- 5. RotateSecret of a secret without a value ----------------------------
+
+_sm_rotate = secretsmanager_models.SecretsManagerBackend.rotate_secret
+
+
+def _sm_rotate_secret(
+    self, secret_id, client_request_token=None, rotation_lambda_arn=None, rotation_rules=None, rotate_immediately=True
+):
+    secret = self.secrets.get(secret_id) if self._is_valid_identifier(secret_id) else None
+    if secret is None or getattr(secret, "versions", None) or not rotation_lambda_arn:
+        return _sm_rotate(self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately)
+    from moto.awslambda.utils import get_backend
+
+    lambdas = get_backend(self.account_id, self.region_name)
+    try:
+        lambdas.get_function(rotation_lambda_arn)
+    except Exception:
+        raise secretsmanager_models.ResourceNotFoundException(f"Resource not found for ARN '{rotation_lambda_arn}'.")
+    days = (rotation_rules or {}).get("AutomaticallyAfterDays", 0)
+    secret.rotation_lambda_arn = rotation_lambda_arn
+    secret.auto_rotate_after_days = days
+    secret.rotation_enabled = days > 0
+    secret.rotation_requested = True
+    if days:
+        secret.next_rotation_date = int(time.time()) + int(days) * 86400
+    token = client_request_token or str(uuid.uuid4())
+    for step in ("create", "set", "test", "finish") if rotate_immediately else ("test",):
+        body = json.dumps({"Step": step + "Secret", "SecretId": secret.name, "ClientRequestToken": token})
+        lambdas.invoke(rotation_lambda_arn, qualifier=None, body=body, headers={}, response_headers={})
+    secret.last_rotation_date = int(time.time())
+    return secret.to_short_dict()
+
+
+secretsmanager_models.SecretsManagerBackend.rotate_secret = _sm_rotate_secret
+
+# --- Lambda without Docker (moto's own setting) ----------------------------
+
+default_user_config.setdefault("lambda", {})["use_docker"] = False
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    moto_main(["-H", args.host, "-p", str(args.port)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

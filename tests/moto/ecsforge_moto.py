@@ -25,6 +25,22 @@ generated Terraform is. The list, with the AWS behaviour each one stands in for:
    the rotation; moto fails on an unset variable. The shim records the
    rotation configuration, checks the function exists, and invokes it as AWS
    does.
+6. CodeStar Notifications (notification rules on pipelines): moto has no
+   such service at all. A small in-memory implementation of the calls the
+   provider makes (Create/Describe/Update/Delete notification rule,
+   Tag/Untag/ListTagsForResource) answers requests signed for
+   `codestar-notifications` before they reach moto.
+7. ECS CreateService/UpdateService with a capacity provider strategy: AWS
+   keeps the strategy and sets no launch type; moto drops the strategy and
+   reports launch type EC2, which makes every later plan replace the
+   service. The shim keeps capacityProviderStrategy, enableECSManagedTags,
+   healthCheckGracePeriodSeconds and availabilityZoneRebalancing as given.
+8. EC2 CreateLaunchTemplate with tags on the launch template itself: AWS
+   tags the template; moto also copies those tags into the template's
+   LaunchTemplateData.TagSpecifications as resource type "launch-template"
+   (a type AWS does not allow there), so every later plan sees changed
+   tag specifications, makes a new version and replaces the instance. The
+   shim keeps the template's own tags out of its data.
 
 Not a shim but moto configuration: Lambda runs without Docker (moto's own
 `lambda.use_docker = False` setting), because CI has no Docker. Secrets Manager
@@ -49,7 +65,10 @@ from moto.codebuild import responses as codebuild_responses  # noqa: E402
 from moto.codedeploy import responses as codedeploy_responses  # noqa: E402
 from moto.codepipeline import models as codepipeline_models  # noqa: E402
 from moto.core.models import default_user_config  # noqa: E402
+from moto.ec2.models import launch_templates as lt_models  # noqa: E402
+from moto.ecs import responses as ecs_responses  # noqa: E402
 from moto.secretsmanager import models as secretsmanager_models  # noqa: E402
+from moto import server as moto_server  # noqa: E402
 from moto.server import main as moto_main  # noqa: E402
 
 # --- 1. Application Auto Scaling tags ---------------------------------------
@@ -222,9 +241,148 @@ def _sm_rotate_secret(
 
 secretsmanager_models.SecretsManagerBackend.rotate_secret = _sm_rotate_secret
 
+# --- 7. ECS services keep their capacity provider strategy ------------------
+
+_KEPT_SERVICE_FIELDS = {
+    "capacityProviderStrategy": "capacity_provider_strategy",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+}
+
+
+def _ecs_keep(self, result):
+    service = result.result["service"] if hasattr(result, "result") else None
+    if service is None:
+        return result
+    for param, attr in _KEPT_SERVICE_FIELDS.items():
+        value = self._get_param(param)
+        if value is not None:
+            setattr(service, attr, value)
+    if getattr(service, "capacity_provider_strategy", None):
+        service.launch_type = None
+    return result
+
+
+_ecs_create = ecs_responses.EC2ContainerServiceResponse.create_service
+_ecs_update = ecs_responses.EC2ContainerServiceResponse.update_service
+
+
+def _ecs_create_service(self):
+    return _ecs_keep(self, _ecs_create(self))
+
+
+def _ecs_update_service(self):
+    return _ecs_keep(self, _ecs_update(self))
+
+
+ecs_responses.EC2ContainerServiceResponse.create_service = _ecs_create_service
+ecs_responses.EC2ContainerServiceResponse.update_service = _ecs_update_service
+
+# --- 8. Launch template tags stay out of the template data ------------------
+
+_lt_create = lt_models.LaunchTemplateBackend.create_launch_template
+
+
+def _lt_create_launch_template(self, name, description, template_data, *args, **kwargs):
+    specs = template_data.get("TagSpecifications")
+    if specs:
+        template_data["TagSpecifications"] = [s for s in specs if s.get("ResourceType") != "launch-template"]
+    return _lt_create(self, name, description, template_data, *args, **kwargs)
+
+
+lt_models.LaunchTemplateBackend.create_launch_template = _lt_create_launch_template
+
 # --- Lambda without Docker (moto's own setting) ----------------------------
 
 default_user_config.setdefault("lambda", {})["use_docker"] = False
+
+
+# --- 6. CodeStar Notifications ---------------------------------------------
+
+# arn -> rule
+_NOTIFICATION_RULES: dict = {}
+
+
+def _json_response(start_response, status, body):
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _notifications(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+    region = environ.get("HTTP_AUTHORIZATION", "").split("/")[2]
+    not_found = ("400 Bad Request", {"__type": "ResourceNotFoundException", "Message": "no such notification rule"})
+    if path == "/createNotificationRule":
+        arn = f"arn:aws:codestar-notifications:{region}:123456789012:notificationrule/{uuid.uuid4().hex}"
+        now = time.time()
+        _NOTIFICATION_RULES[arn] = {
+            "Arn": arn,
+            "Name": body["Name"],
+            "EventTypes": [{"EventTypeId": e} for e in body.get("EventTypeIds", [])],
+            "Resource": body["Resource"],
+            "Targets": [dict(t, TargetStatus="ACTIVE") for t in body.get("Targets", [])],
+            "DetailType": body.get("DetailType", "BASIC"),
+            "Status": body.get("Status", "ENABLED"),
+            "Tags": body.get("Tags", {}),
+            "CreatedBy": "arn:aws:iam::123456789012:root",
+            "CreatedTimestamp": now,
+            "LastModifiedTimestamp": now,
+        }
+        return _json_response(start_response, "200 OK", {"Arn": arn})
+    if path == "/describeNotificationRule":
+        rule = _NOTIFICATION_RULES.get(body.get("Arn"))
+        return _json_response(start_response, *(("200 OK", rule) if rule else not_found))
+    if path == "/updateNotificationRule":
+        rule = _NOTIFICATION_RULES.get(body.get("Arn"))
+        if not rule:
+            return _json_response(start_response, *not_found)
+        for key in ("Name", "DetailType", "Status"):
+            if key in body:
+                rule[key] = body[key]
+        if "EventTypeIds" in body:
+            rule["EventTypes"] = [{"EventTypeId": e} for e in body["EventTypeIds"]]
+        if "Targets" in body:
+            rule["Targets"] = [dict(t, TargetStatus="ACTIVE") for t in body["Targets"]]
+        rule["LastModifiedTimestamp"] = time.time()
+        return _json_response(start_response, "200 OK", {})
+    if path == "/deleteNotificationRule":
+        _NOTIFICATION_RULES.pop(body.get("Arn"), None)
+        return _json_response(start_response, "200 OK", {"Arn": body.get("Arn")})
+    if path == "/listTagsForResource":
+        rule = _NOTIFICATION_RULES.get(body.get("Arn"))
+        return _json_response(start_response, *(("200 OK", {"Tags": rule["Tags"]}) if rule else not_found))
+    if path == "/tagResource":
+        rule = _NOTIFICATION_RULES.get(body.get("Arn"))
+        if not rule:
+            return _json_response(start_response, *not_found)
+        rule["Tags"].update(body.get("Tags", {}))
+        return _json_response(start_response, "200 OK", {"Tags": rule["Tags"]})
+    if path.startswith("/untagResource/"):
+        from urllib.parse import parse_qs, unquote
+
+        rule = _NOTIFICATION_RULES.get(unquote(path[len("/untagResource/") :]))
+        if not rule:
+            return _json_response(start_response, *not_found)
+        for key in parse_qs(environ.get("QUERY_STRING", "")).get("tagKeys", []):
+            rule["Tags"].pop(key, None)
+        return _json_response(start_response, "200 OK", {})
+    return _json_response(
+        start_response, "400 Bad Request", {"__type": "UnknownOperationException", "Message": f"not emulated: {path}"}
+    )
+
+
+class _Dispatcher(moto_server.DomainDispatcherApplication):
+    def __call__(self, environ, start_response):
+        if "/codestar-notifications/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            return _notifications(environ, start_response)
+        return super().__call__(environ, start_response)
+
+
+moto_server.DomainDispatcherApplication = _Dispatcher
 
 
 def main(argv=None):

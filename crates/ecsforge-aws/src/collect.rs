@@ -72,7 +72,8 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn account_id(&self) -> Result<String, LiveError> {
-        let out = self.sts.get_caller_identity().send().await.map_err(|e| self.err("sts", "GetCallerIdentity", None, e))?;
+        let out =
+            self.sts.get_caller_identity().send().await.map_err(|e| self.err("sts", "GetCallerIdentity", None, e))?;
         Ok(out.account.unwrap_or_default())
     }
 
@@ -86,12 +87,12 @@ impl<'a> Ctx<'a> {
     ) -> LiveError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("the {service} endpoint of {}", self.region));
         let (message, hint) = match &e {
             SdkError::DispatchFailure(_) => (
-                format!("could not reach {endpoint} ({})", lower(&DisplayErrorContext(&e).to_string())),
+                format!("could not reach {endpoint}: {}", lower(&root_cause(&e))),
                 "check the endpoint (`--endpoint`/`aws.endpoint`), the network and the region".to_string(),
             ),
             SdkError::TimeoutError(_) => (
@@ -127,6 +128,15 @@ impl<'a> Ctx<'a> {
         };
         LiveError::Call { service, operation, resource: resource.map(str::to_string), message, hint }
     }
+}
+
+/// The innermost error's message (`Connection refused (os error 111)`).
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 /// The first letter lowercased (messages start lowercase).
@@ -199,12 +209,13 @@ pub(crate) fn norm(s: &str, canonical: &[&str]) -> String {
 /// IAM returns documents URL-encoded; those are decoded first.
 pub(crate) fn document(text: &str) -> Value {
     let decoded;
-    let text = if text.trim_start().starts_with('%') || (!text.trim_start().starts_with(['{', '[']) && text.contains('%')) {
-        decoded = percent_decode(text);
-        decoded.as_str()
-    } else {
-        text
-    };
+    let text =
+        if text.trim_start().starts_with('%') || (!text.trim_start().starts_with(['{', '[']) && text.contains('%')) {
+            decoded = percent_decode(text);
+            decoded.as_str()
+        } else {
+            text
+        };
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(j) => Value::json(json(&j)),
         Err(_) => Value::from(text),
@@ -254,7 +265,9 @@ pub(crate) fn ident(scope: &Scope, name: &str) -> String {
     let trimmed = name.trim_matches('/');
     let mut rest = if trimmed == prefix || trimmed == slash {
         String::new()
-    } else if let Some(r) = trimmed.strip_prefix(&format!("{prefix}-")).or_else(|| trimmed.strip_prefix(&format!("{slash}/"))) {
+    } else if let Some(r) =
+        trimmed.strip_prefix(&format!("{prefix}-")).or_else(|| trimmed.strip_prefix(&format!("{slash}/")))
+    {
         r.to_string()
     } else if trimmed.contains('/') {
         trimmed.split('/').filter(|seg| *seg != prefix).collect::<Vec<_>>().join("/")
@@ -300,6 +313,8 @@ fn ref_key(key: &str) -> bool {
             | "load_balancer_arn"
             | "listener_arn"
             | "role"
+            | "cluster_name"
+            | "registry_arn"
             | "repository"
             | "arn"
     )
@@ -336,17 +351,31 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
             }
         })
         .collect();
-    // Index.
+    // Index: ARNs, then ids (an id equal to the ARN names the `id`), then
+    // other handles. Resources nothing refers to by id are left out, so a
+    // policy named like its repository does not shadow the repository.
     let mut index: BTreeMap<String, Reference> = BTreeMap::new();
     for (it, a) in items.iter().zip(&addresses) {
-        let r = |attr: &str| Reference { address: a.clone(), attr: attr.to_string() };
-        for (h, attr) in &it.handles {
-            index.entry(h.clone()).or_insert_with(|| r(attr));
+        if matches!(
+            it.kind,
+            Kind::EcrRepositoryPolicy
+                | Kind::EcrLifecyclePolicy
+                | Kind::IamRolePolicy
+                | Kind::IamRolePolicyAttachment
+                | Kind::EcsClusterCapacityProviders
+                | Kind::Route
+                | Kind::RouteTableAssociation
+        ) {
+            continue;
         }
+        let r = |attr: &str| Reference { address: a.clone(), attr: attr.to_string() };
         if let Some(arn) = &it.arn {
             index.insert(arn.clone(), r("arn"));
         }
         index.insert(it.id.clone(), r("id"));
+        for (h, attr) in &it.handles {
+            index.entry(h.clone()).or_insert_with(|| r(attr));
+        }
     }
     let mut model = InfraModel::default();
     for (it, address) in items.into_iter().zip(addresses) {
@@ -375,6 +404,10 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
 fn resolve(key: &str, v: Value, index: &BTreeMap<String, Reference>, own: &Address) -> Value {
     match v {
         Value::String(s) if ref_key(key) => match index.get(&s) {
+            // `*_arn` attributes name the target's `arn`, whatever else the value is.
+            Some(r) if &r.address != own && (key.ends_with("_arn") || key == "arn") => {
+                Value::Ref(Reference { address: r.address.clone(), attr: "arn".into() })
+            }
             Some(r) if &r.address != own => Value::Ref(r.clone()),
             _ => Value::String(s),
         },
@@ -387,10 +420,14 @@ fn resolve(key: &str, v: Value, index: &BTreeMap<String, Reference>, own: &Addre
             }
             Value::List(out)
         }
-        Value::Map(m) => Value::Map(m.into_iter().map(|(k, x)| {
-            let x = resolve(&k, x, index, own);
-            (k, x)
-        }).collect()),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, x)| {
+                    let x = resolve(&k, x, index, own);
+                    (k, x)
+                })
+                .collect(),
+        ),
         other => other,
     }
 }

@@ -49,9 +49,10 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
         let mut it = Item::new(Kind::Vpc, SVC, id, name_of(&t, id));
         it.opt("cidr_block", v.cidr_block());
         it.opt("instance_tenancy", v.instance_tenancy().map(|t| t.as_str().to_ascii_lowercase()));
-        for (attr, key) in
-            [(VpcAttributeName::EnableDnsSupport, "enable_dns_support"), (VpcAttributeName::EnableDnsHostnames, "enable_dns_hostnames")]
-        {
+        for (attr, key) in [
+            (VpcAttributeName::EnableDnsSupport, "enable_dns_support"),
+            (VpcAttributeName::EnableDnsHostnames, "enable_dns_hostnames"),
+        ] {
             let a = ctx
                 .ec2
                 .describe_vpc_attribute()
@@ -136,7 +137,11 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
             if r.origin().is_some_and(|o| o.as_str().eq_ignore_ascii_case("CreateRouteTable")) {
                 continue;
             }
-            let dest = r.destination_cidr_block().or(r.destination_ipv6_cidr_block()).or(r.destination_prefix_list_id()).unwrap_or("");
+            let dest = r
+                .destination_cidr_block()
+                .or(r.destination_ipv6_cidr_block())
+                .or(r.destination_prefix_list_id())
+                .unwrap_or("");
             let rid = format!("r-{id}{}", crc(dest));
             let mut it = Item::new(Kind::Route, SVC, rid, format!("{rt_name}_{dest}"));
             it.set("route_table_id", id);
@@ -197,7 +202,9 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
         .map_err(|e| ctx.err(SVC, "DescribeNatGateways", None, e))?;
     for n in &nats {
         let Some(id) = n.nat_gateway_id() else { continue };
-        if n.state().is_some_and(|s| matches!(s.as_str().to_ascii_lowercase().as_str(), "deleted" | "deleting" | "failed")) {
+        if n.state()
+            .is_some_and(|s| matches!(s.as_str().to_ascii_lowercase().as_str(), "deleted" | "deleting" | "failed"))
+        {
             continue;
         }
         let t = tags(n.tags());

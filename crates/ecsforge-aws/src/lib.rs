@@ -75,10 +75,15 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
-use ecsforge_model::{Address, InfraModel, Value};
+use ecsforge_model::{Address, InfraModel};
 
 mod collect;
 mod ec2;
+mod ecr;
+mod ecs;
+mod elb;
+mod iam;
+mod logs;
 pub mod moto;
 
 pub use collect::LIVE_TYPES;
@@ -180,16 +185,15 @@ pub async fn read_live(cfg: &SdkConfig, scope: &Scope) -> Result<InfraModel, Liv
     let account_id = ctx.account_id().await?;
     let mut items = Vec::new();
     let net = ec2::read(&ctx, &mut items).await?;
-    let _ = net;
+    let ecs = ecs::read(&ctx, &mut items).await?;
+    ecr::read(&ctx, &mut items).await?;
+    iam::read(&ctx, &ecs.role_arns, &mut items).await?;
+    elb::read(&ctx, &net.vpc_ids, &mut items).await?;
+    logs::read(&ctx, &ecs.log_groups, &mut items).await?;
     let mut model = collect::build(scope, &ctx.region, items);
     model.project = scope.project.clone();
     model.environment = scope.environment.clone();
     model.region = ctx.region.clone();
     model.account_id = account_id;
     Ok(model)
-}
-
-/// `true` when a value is a non-empty string.
-pub(crate) fn some_str(v: Option<&str>) -> Option<Value> {
-    v.filter(|s| !s.is_empty()).map(Value::from)
 }

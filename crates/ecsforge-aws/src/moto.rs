@@ -29,13 +29,17 @@ fn workspace_root() -> PathBuf {
 /// Why moto could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
-    #[error("moto is not installed: {looked_for} does not exist; hint: run `.ci/moto-venv.sh` (it creates target/moto-venv with moto[server]), or set ECSFORGE_MOTO_VENV to a venv with moto[server] or ECSFORGE_MOTO_SERVER to a moto_server executable")]
+    #[error(
+        "moto is not installed: {looked_for} does not exist; hint: run `.ci/moto-venv.sh` (it creates target/moto-venv with moto[server]), or set ECSFORGE_MOTO_VENV to a venv with moto[server] or ECSFORGE_MOTO_SERVER to a moto_server executable"
+    )]
     NotFound { looked_for: String },
     #[error("could not start moto ({command}): {source}; hint: check that the venv works (`{command} --help`)")]
     Spawn { command: String, source: std::io::Error },
     #[error("moto ({command}) exited before answering on 127.0.0.1:{port} ({status}); hint: run it by hand to see why")]
     Exited { command: String, port: u16, status: String },
-    #[error("moto ({command}) did not answer on 127.0.0.1:{port} within {waited:?}; hint: the machine may be overloaded")]
+    #[error(
+        "moto ({command}) did not answer on 127.0.0.1:{port} within {waited:?}; hint: the machine may be overloaded"
+    )]
     NotReady { command: String, port: u16, waited: Duration },
     #[error("no free loopback port: {0}")]
     Port(std::io::Error),
@@ -50,7 +54,8 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts moto on a free port of 127.0.0.1 and waits until it answers.
     pub fn start() -> Result<MotoServer, MotoError> {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map_err(MotoError::Port)?.port();
+        let port =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map_err(MotoError::Port)?.port();
         let mut cmd = command(port)?;
         let shown = format!("{cmd:?}");
         let child = cmd
@@ -82,11 +87,18 @@ impl MotoServer {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// An SDK configuration for this server: dummy credentials, one attempt per call.
+    /// An SDK configuration for this server: see [`test_sdk_config`].
     pub async fn sdk_config(&self, region: &str) -> SdkConfig {
-        let opts = AwsOptions { region: region.to_string(), endpoint: Some(self.endpoint()), profile: None };
-        crate::loader(&opts, RetryConfig::standard().with_max_attempts(1)).test_credentials().load().await
+        test_sdk_config(&self.endpoint(), region).await
     }
+}
+
+/// An SDK configuration for a test endpoint: dummy credentials (so the
+/// credential chain never asks the instance metadata service), one attempt
+/// per call (so a failing call fails fast).
+pub async fn test_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    let opts = AwsOptions { region: region.to_string(), endpoint: Some(endpoint.to_string()), profile: None };
+    crate::loader(&opts, RetryConfig::standard().with_max_attempts(1)).test_credentials().load().await
 }
 
 impl Drop for MotoServer {
@@ -108,7 +120,8 @@ fn command(port: u16) -> Result<Command, MotoError> {
         return Ok(c);
     }
     let root = workspace_root();
-    let venv = std::env::var_os("ECSFORGE_MOTO_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/moto-venv"));
+    let venv =
+        std::env::var_os("ECSFORGE_MOTO_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/moto-venv"));
     let launcher = root.join("tests/moto/ecsforge_moto.py");
     let python = venv.join("bin/python");
     if launcher.exists() && python.exists() {

@@ -46,7 +46,7 @@ async fn tag(cfg: &SdkConfig, id: &str, project: &str, env: &str, name: &str) {
 /// The network part of the platform: a VPC with DNS attributes, two private
 /// subnets with their route tables, a public route to an internet gateway,
 /// S3 gateway and ECR interface endpoints, and security groups with rules.
-async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> String {
+async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> Net {
     let ec2 = aws_sdk_ec2::Client::new(cfg);
     let prefix = format!("{p}-{e}");
     let vpc = ec2.create_vpc().cidr_block(cidr).send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
@@ -74,18 +74,27 @@ async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> String {
             .subnet_id
             .unwrap();
         tag(cfg, &s, p, e, &format!("{prefix}-private-{az}")).await;
-        let rt = ec2.create_route_table().vpc_id(&vpc).send().await.unwrap().route_table.unwrap().route_table_id.unwrap();
+        let rt =
+            ec2.create_route_table().vpc_id(&vpc).send().await.unwrap().route_table.unwrap().route_table_id.unwrap();
         tag(cfg, &rt, p, e, &format!("{prefix}-private-{az}")).await;
         ec2.associate_route_table().route_table_id(&rt).subnet_id(&s).send().await.unwrap();
         subnets.push(s);
         tables.push(rt);
     }
-    let igw = ec2.create_internet_gateway().send().await.unwrap().internet_gateway.unwrap().internet_gateway_id.unwrap();
+    let igw =
+        ec2.create_internet_gateway().send().await.unwrap().internet_gateway.unwrap().internet_gateway_id.unwrap();
     tag(cfg, &igw, p, e, &prefix).await;
     ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.unwrap();
-    let public = ec2.create_route_table().vpc_id(&vpc).send().await.unwrap().route_table.unwrap().route_table_id.unwrap();
+    let public =
+        ec2.create_route_table().vpc_id(&vpc).send().await.unwrap().route_table.unwrap().route_table_id.unwrap();
     tag(cfg, &public, p, e, &format!("{prefix}-public")).await;
-    ec2.create_route().route_table_id(&public).destination_cidr_block("0.0.0.0/0").gateway_id(&igw).send().await.unwrap();
+    ec2.create_route()
+        .route_table_id(&public)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .unwrap();
 
     let sg = |name: &str, desc: &str| {
         let ec2 = ec2.clone();
@@ -113,7 +122,9 @@ async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> String {
                 .ip_protocol("tcp")
                 .from_port(443)
                 .to_port(443)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&api_sg).description("HTTPS from api tasks").build())
+                .user_id_group_pairs(
+                    UserIdGroupPair::builder().group_id(&api_sg).description("HTTPS from api tasks").build(),
+                )
                 .build(),
         )
         .send()
@@ -166,7 +177,269 @@ async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> String {
         .send()
         .await
         .unwrap();
-    vpc
+    Net { vpc, subnets, api_sg }
+}
+
+struct Net {
+    vpc: String,
+    subnets: Vec<String>,
+    api_sg: String,
+}
+
+const ASSUME_ECS_TASKS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// The service part: an execution role with an inline and an attached policy,
+/// an ECR repository with policies, a log group, a cluster, a task
+/// definition, and a service behind an ALB (target group, listener, rule).
+async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
+    let prefix = format!("{p}-{e}");
+    let iam = aws_sdk_iam::Client::new(cfg);
+    let role = iam
+        .create_role()
+        .role_name(format!("{prefix}-api-execution"))
+        .assume_role_policy_document(ASSUME_ECS_TASKS)
+        .tags(aws_sdk_iam::types::Tag::builder().key("Project").value(p).build().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(role.role_name())
+        .policy_name("pull-images")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],"Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    // moto knows no AWS managed policies unless started with
+    // MOTO_IAM_LOAD_MANAGED_POLICIES=true, so attach a customer managed one.
+    let managed = iam
+        .create_policy()
+        .policy_name(format!("{prefix}-read-logs"))
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:CreateLogStream","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap();
+    iam.attach_role_policy().role_name(role.role_name()).policy_arn(managed.arn().unwrap()).send().await.unwrap();
+
+    let ecr = aws_sdk_ecr::Client::new(cfg);
+    let repo = ecr
+        .create_repository()
+        .repository_name(format!("{p}/{e}/api"))
+        .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::Immutable)
+        .image_scanning_configuration(
+            aws_sdk_ecr::types::ImageScanningConfiguration::builder().scan_on_push(true).build(),
+        )
+        .tags(aws_sdk_ecr::types::Tag::builder().key("Project").value(p).build().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .repository
+        .unwrap();
+    let repo_name = repo.repository_name().unwrap();
+    ecr.set_repository_policy()
+        .repository_name(repo_name)
+        .policy_text(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"PullByExecutionRole","Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":["ecr:BatchGetImage"]}}]}}"#,
+            role.arn()
+        ))
+        .send()
+        .await
+        .unwrap();
+    ecr.put_lifecycle_policy()
+        .repository_name(repo_name)
+        .lifecycle_policy_text(
+            r#"{"rules":[{"rulePriority":1,"description":"Expire untagged images after 7 days","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let logs = aws_sdk_cloudwatchlogs::Client::new(cfg);
+    let group = format!("/ecs/{prefix}/api");
+    logs.create_log_group().log_group_name(&group).tags("Project", p).send().await.unwrap();
+    logs.put_retention_policy().log_group_name(&group).retention_in_days(30).send().await.unwrap();
+
+    let ecs = aws_sdk_ecs::Client::new(cfg);
+    use aws_sdk_ecs::types as et;
+    let cluster = ecs
+        .create_cluster()
+        .cluster_name(&prefix)
+        .settings(
+            et::ClusterSetting::builder().name(et::ClusterSettingName::ContainerInsights).value("enabled").build(),
+        )
+        .tags(et::Tag::builder().key("Project").value(p).build())
+        .tags(et::Tag::builder().key("Environment").value(e).build())
+        .send()
+        .await
+        .unwrap()
+        .cluster
+        .unwrap();
+    let container = et::ContainerDefinition::builder()
+        .name("api")
+        .image(format!("{}:v1", repo.repository_uri().unwrap()))
+        .essential(true)
+        .readonly_root_filesystem(true)
+        .port_mappings(
+            et::PortMapping::builder()
+                .container_port(8080)
+                .host_port(8080)
+                .protocol(et::TransportProtocol::Tcp)
+                .build(),
+        )
+        .environment(et::KeyValuePair::builder().name("PORT").value("8080").build())
+        .secrets(
+            et::Secret::builder()
+                .name("API_KEY")
+                .value_from("arn:aws:ssm:eu-central-1:123456789012:parameter/shop/api-key")
+                .build()
+                .unwrap(),
+        )
+        .log_configuration(
+            et::LogConfiguration::builder()
+                .log_driver(et::LogDriver::Awslogs)
+                .options("awslogs-group", &group)
+                .options("awslogs-region", REGION)
+                .options("awslogs-stream-prefix", "ecs")
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let td = ecs
+        .register_task_definition()
+        .family(format!("{prefix}-api"))
+        .container_definitions(container)
+        .cpu("256")
+        .memory("512")
+        .network_mode(et::NetworkMode::Awsvpc)
+        .requires_compatibilities(et::Compatibility::Fargate)
+        .execution_role_arn(role.arn())
+        .runtime_platform(
+            et::RuntimePlatform::builder()
+                .cpu_architecture(et::CpuArchitecture::Arm64)
+                .operating_system_family(et::OsFamily::Linux)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .task_definition
+        .unwrap();
+
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(cfg);
+    use aws_sdk_elasticloadbalancingv2::types as lt;
+    let lb = elb
+        .create_load_balancer()
+        .name(&prefix)
+        .set_subnets(Some(net.subnets.clone()))
+        .security_groups(&net.api_sg)
+        .scheme(lt::LoadBalancerSchemeEnum::InternetFacing)
+        .r#type(lt::LoadBalancerTypeEnum::Application)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .clone();
+    let lb_arn = lb.load_balancer_arn().unwrap();
+    elb.modify_load_balancer_attributes()
+        .load_balancer_arn(lb_arn)
+        .attributes(
+            lt::LoadBalancerAttribute::builder()
+                .key("routing.http.drop_invalid_header_fields.enabled")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tg = elb
+        .create_target_group()
+        .name(format!("{prefix}-api"))
+        .protocol(lt::ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&net.vpc)
+        .target_type(lt::TargetTypeEnum::Ip)
+        .health_check_path("/health")
+        .health_check_interval_seconds(30)
+        .matcher(lt::Matcher::builder().http_code("200-399").build())
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .clone();
+    let tg_arn = tg.target_group_arn().unwrap();
+    let listener = elb
+        .create_listener()
+        .load_balancer_arn(lb_arn)
+        .protocol(lt::ProtocolEnum::Http)
+        .port(80)
+        .default_actions(
+            lt::Action::builder()
+                .r#type(lt::ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    lt::FixedResponseActionConfig::builder()
+                        .status_code("404")
+                        .content_type("text/plain")
+                        .message_body("not found")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .clone();
+    elb.create_rule()
+        .listener_arn(listener.listener_arn().unwrap())
+        .priority(100)
+        .conditions(
+            lt::RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(lt::PathPatternConditionConfig::builder().values("/api/*").build())
+                .build(),
+        )
+        .actions(lt::Action::builder().r#type(lt::ActionTypeEnum::Forward).target_group_arn(tg_arn).build())
+        .send()
+        .await
+        .unwrap();
+
+    ecs.create_service()
+        .cluster(cluster.cluster_arn().unwrap())
+        .service_name("api")
+        .task_definition(td.task_definition_arn().unwrap())
+        .desired_count(2)
+        .launch_type(et::LaunchType::Fargate)
+        .deployment_configuration(
+            et::DeploymentConfiguration::builder()
+                .maximum_percent(200)
+                .minimum_healthy_percent(100)
+                .deployment_circuit_breaker(et::DeploymentCircuitBreaker::builder().enable(true).rollback(true).build())
+                .build(),
+        )
+        .network_configuration(
+            et::NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    et::AwsVpcConfiguration::builder()
+                        .set_subnets(Some(net.subnets.clone()))
+                        .security_groups(&net.api_sg)
+                        .assign_public_ip(et::AssignPublicIp::Disabled)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .load_balancers(
+            et::LoadBalancer::builder().target_group_arn(tg_arn).container_name("api").container_port(8080).build(),
+        )
+        .tags(et::Tag::builder().key("Project").value(p).build())
+        .send()
+        .await
+        .unwrap();
 }
 
 /// The model as YAML-friendly JSON: references as `${address.attr}`, JSON
@@ -224,7 +497,11 @@ fn redact(s: &str) -> String {
             }
             let run = &b[i..j];
             let boundary = j == b.len() || !b[j].is_ascii_alphanumeric();
-            if boundary && run.len() >= 8 && run.iter().any(char::is_ascii_digit) && run.iter().any(|c| c.is_ascii_alphabetic()) {
+            if boundary
+                && run.len() >= 8
+                && run.iter().any(char::is_ascii_digit)
+                && run.iter().any(|c| c.is_ascii_alphabetic())
+            {
                 out.push('*');
                 i = j;
                 continue;
@@ -253,7 +530,52 @@ async fn check(cfg: &SdkConfig, scope: &Scope) -> (InfraModel, serde_json::Value
 async fn reads_a_small_platform() {
     let server = moto();
     let cfg = server.sdk_config(REGION).await;
-    network(&cfg, "shop", "dev", "10.20.0.0/16").await;
+    let net = network(&cfg, "shop", "dev", "10.20.0.0/16").await;
+    service(&cfg, "shop", "dev", &net).await;
     let (_, rendered) = check(&cfg, &scope("shop", "dev")).await;
     insta::assert_yaml_snapshot!(rendered);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_ignores_other_projects_and_environments() {
+    let server = moto();
+    let cfg = server.sdk_config(REGION).await;
+    let shop = network(&cfg, "shop", "dev", "10.20.0.0/16").await;
+    service(&cfg, "shop", "dev", &shop).await;
+    let other = network(&cfg, "other", "dev", "10.30.0.0/16").await;
+    service(&cfg, "other", "dev", &other).await;
+    network(&cfg, "shop", "prod", "10.40.0.0/16").await;
+    let mut read = BTreeMap::new();
+    for (p, e) in [("shop", "dev"), ("other", "dev"), ("shop", "prod")] {
+        let (model, _) = check(&cfg, &scope(p, e)).await;
+        let vpcs: Vec<String> = model
+            .of_kind(ecsforge_model::Kind::Vpc)
+            .map(|v| v.get("cidr_block").and_then(Value::as_str).unwrap_or("").to_string())
+            .collect();
+        // Each resource with what tells the platforms apart: its AWS name or CIDR.
+        let names: BTreeMap<String, String> = model
+            .resources
+            .values()
+            .map(|r| {
+                let tell =
+                    r.get("name").or(r.get("cidr_block")).or(r.get("cidr_ipv4")).and_then(Value::as_str).unwrap_or("");
+                (redact(r.address.as_str()), tell.to_string())
+            })
+            .collect();
+        read.insert(format!("{p}/{e}"), serde_json::json!({ "vpcs": vpcs, "resources": names }));
+    }
+    insta::assert_yaml_snapshot!(read);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_endpoint_is_a_clear_error() {
+    // A loopback port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let cfg = ecsforge_aws::moto::test_sdk_config(&endpoint, REGION).await;
+    let started = std::time::Instant::now();
+    let err = read_live(&cfg, &scope("shop", "dev")).await.expect_err("nothing listens there");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    let shown = err.to_string().replace(&port.to_string(), "PORT");
+    insta::assert_snapshot!(shown);
 }

@@ -177,6 +177,81 @@ async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> Net {
         .send()
         .await
         .unwrap();
+    // A NAT gateway in a public subnet, the default route of private-a through it.
+    let public_subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block(format!("{base}.100.0/24"))
+        .availability_zone(format!("{REGION}a"))
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    tag(cfg, &public_subnet, p, e, &format!("{prefix}-public-a")).await;
+    ec2.associate_route_table().route_table_id(&public).subnet_id(&public_subnet).send().await.unwrap();
+    let eip =
+        ec2.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).send().await.unwrap().allocation_id.unwrap();
+    let nat = ec2
+        .create_nat_gateway()
+        .subnet_id(&public_subnet)
+        .allocation_id(&eip)
+        .send()
+        .await
+        .unwrap()
+        .nat_gateway
+        .unwrap()
+        .nat_gateway_id
+        .unwrap();
+    tag(cfg, &nat, p, e, &format!("{prefix}-a")).await;
+    ec2.create_route()
+        .route_table_id(&tables[0])
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id(&nat)
+        .send()
+        .await
+        .unwrap();
+
+    // A network ACL on the private subnets: HTTPS in from the VPC, all out.
+    let acl = ec2.create_network_acl().vpc_id(&vpc).send().await.unwrap().network_acl.unwrap().network_acl_id.unwrap();
+    tag(cfg, &acl, p, e, &format!("{prefix}-private")).await;
+    let entry = |egress: bool, n: i32, proto: &str, from: i32, to: i32| {
+        ec2.create_network_acl_entry()
+            .network_acl_id(&acl)
+            .egress(egress)
+            .rule_number(n)
+            .protocol(proto)
+            .rule_action(aws_sdk_ec2::types::RuleAction::Allow)
+            .cidr_block(if egress { "0.0.0.0/0" } else { cidr })
+            .port_range(aws_sdk_ec2::types::PortRange::builder().from(from).to(to).build())
+            .send()
+    };
+    entry(false, 100, "6", 443, 443).await.unwrap();
+    entry(false, 110, "6", 1024, 65535).await.unwrap();
+    entry(true, 100, "-1", 0, 0).await.unwrap();
+    let acls = ec2
+        .describe_network_acls()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .set_values(Some(subnets.clone()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for a in acls.network_acls().iter().flat_map(|a| a.associations()) {
+        if subnets.iter().any(|s| Some(s.as_str()) == a.subnet_id()) {
+            ec2.replace_network_acl_association()
+                .association_id(a.network_acl_association_id().unwrap())
+                .network_acl_id(&acl)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
     Net { vpc, subnets, api_sg }
 }
 
@@ -408,6 +483,44 @@ async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
         .await
         .unwrap();
 
+    // A canary: a second target group, weighted 90/10.
+    let green = elb
+        .create_target_group()
+        .name(format!("{prefix}-api-green"))
+        .protocol(lt::ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&net.vpc)
+        .target_type(lt::TargetTypeEnum::Ip)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .clone();
+    let weighted = |arn: &str, w: i32| lt::TargetGroupTuple::builder().target_group_arn(arn).weight(w).build();
+    elb.create_rule()
+        .listener_arn(listener.listener_arn().unwrap())
+        .priority(200)
+        .conditions(
+            lt::RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(lt::HostHeaderConditionConfig::builder().values("api.example.com").build())
+                .build(),
+        )
+        .actions(
+            lt::Action::builder()
+                .r#type(lt::ActionTypeEnum::Forward)
+                .forward_config(
+                    lt::ForwardActionConfig::builder()
+                        .target_groups(weighted(tg_arn, 90))
+                        .target_groups(weighted(green.target_group_arn().unwrap(), 10))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
     ecs.create_service()
         .cluster(cluster.cluster_arn().unwrap())
         .service_name("api")
@@ -532,7 +645,10 @@ async fn reads_a_small_platform() {
     let cfg = server.sdk_config(REGION).await;
     let net = network(&cfg, "shop", "dev", "10.20.0.0/16").await;
     service(&cfg, "shop", "dev", &net).await;
-    let (_, rendered) = check(&cfg, &scope("shop", "dev")).await;
+    // The VPC's address comes from the state (`Scope.names`); the rest are derived.
+    let mut scope = scope("shop", "dev");
+    scope.names.insert(net.vpc.clone(), ecsforge_model::Address("module.net.aws_vpc.this".into()));
+    let (_, rendered) = check(&cfg, &scope).await;
     insta::assert_yaml_snapshot!(rendered);
 }
 
@@ -578,4 +694,30 @@ async fn an_unreachable_endpoint_is_a_clear_error() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
     let shown = err.to_string().replace(&port.to_string(), "PORT");
     insta::assert_snapshot!(shown);
+}
+
+/// The same rules and reachability analysis that judge a plan judge the live
+/// model: every rule whose types the adapter reads, and every reach verdict.
+/// The platform has real faults (an internet-facing ALB in private subnets,
+/// no ecr.dkr/logs endpoints, a NACL without the ephemeral reply range). moto
+/// drops a service's deploymentConfiguration, so EF016, EF025 and EF107 fire
+/// although `service()` sets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_and_reach_judge_the_live_model() {
+    let server = moto();
+    let cfg = server.sdk_config(REGION).await;
+    let net = network(&cfg, "shop", "dev", "10.20.0.0/16").await;
+    service(&cfg, "shop", "dev", &net).await;
+    let (model, _) = check(&cfg, &scope("shop", "dev")).await;
+    let mut findings: Vec<String> = ecsforge_rules::check(&model, None, &[])
+        .into_iter()
+        .filter(|f| ecsforge_rules::reads::judgeable(f.code, ecsforge_aws::LIVE_TYPES).is_ok())
+        .map(|f| redact(&format!("{} {}: {}", f.code, f.address, f.message)))
+        .collect();
+    findings.sort();
+    let reach: Vec<String> = ecsforge_reach::analyze(&model)
+        .into_iter()
+        .map(|v| redact(&format!("{} {:?} {:?}: {}", v.service, v.dependency, v.status, v.details)))
+        .collect();
+    insta::assert_yaml_snapshot!(serde_json::json!({ "findings": findings, "reach": reach }));
 }

@@ -228,14 +228,14 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && i + 2 < b.len() + 0
+            && i + 2 < b.len()
             && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
         {
             out.push(h * 16 + l);
             i += 3;
             continue;
         }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        out.push(b[i]);
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -437,5 +437,55 @@ fn sort_key(v: &Value) -> String {
         Value::Ref(r) => format!("{}.{}", r.address, r.attr),
         Value::String(s) => format!("~{s}"),
         other => format!("~~{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            project: "shop".into(),
+            environment: "dev".into(),
+            region: "eu-central-1".into(),
+            names: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn identifiers_drop_the_scope_prefix() {
+        let s = scope();
+        let cases = [
+            ("shop-dev", "main"),
+            ("shop-dev-private-a", "private_a"),
+            ("shop-dev-ecr.dkr", "ecr_dkr"),
+            ("shop/dev/api", "api"),
+            ("/ecs/shop-dev/api", "ecs_api"),
+            ("other-dev-api", "other_dev_api"),
+            ("10.0.0.0/16", "_10_0_0_0_16"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(ident(&s, name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn documents_are_parsed_and_url_decoded() {
+        let plain = document(r#"{"Version":"2012-10-17","Statement":[]}"#);
+        let encoded = document("%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D");
+        assert_eq!(plain, encoded);
+        assert_eq!(plain.get("Version"), Some(&Value::from("2012-10-17")));
+        // A document with a literal `%` is not decoded; text that is no JSON stays a string.
+        let pct = document(r#"{"Sid":"100%"}"#);
+        assert_eq!(pct.get("Sid"), Some(&Value::from("100%")));
+        assert_eq!(document("not json"), Value::from("not json"));
+    }
+
+    #[test]
+    fn enum_values_take_the_provider_casing() {
+        assert_eq!(norm("interface", &["Interface", "Gateway"]), "Interface");
+        assert_eq!(norm("GATEWAY", &["Interface", "Gateway"]), "Gateway");
+        assert_eq!(norm("Other", &["Interface", "Gateway"]), "Other");
     }
 }

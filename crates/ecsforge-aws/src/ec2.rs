@@ -231,6 +231,27 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
         .try_collect()
         .await
         .map_err(|e| ctx.err(SVC, "DescribeVpcEndpoints", None, e))?;
+    // Gateway endpoints expose the AWS prefix list of their service; security
+    // group rules name it as `aws_vpc_endpoint.<x>.prefix_list_id`.
+    let mut prefix_lists: BTreeMap<String, String> = BTreeMap::new();
+    // Prefix list id → the name of the (first) gateway endpoint exposing it, for rule names.
+    let mut pl_names: BTreeMap<String, String> = BTreeMap::new();
+    if endpoints.iter().any(|e| e.vpc_endpoint_type().is_some_and(|t| t.as_str().eq_ignore_ascii_case("Gateway"))) {
+        let lists = ctx
+            .ec2
+            .describe_prefix_lists()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| ctx.err(SVC, "DescribePrefixLists", None, e))?;
+        for l in &lists {
+            if let (Some(name), Some(id)) = (l.prefix_list_name(), l.prefix_list_id()) {
+                prefix_lists.insert(name.to_string(), id.to_string());
+            }
+        }
+    }
     for e in &endpoints {
         let Some(id) = e.vpc_endpoint_id() else { continue };
         if e.state().is_some_and(|s| matches!(s.as_str().to_ascii_lowercase().as_str(), "deleted" | "deleting")) {
@@ -238,6 +259,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
         }
         let t = tags(e.tags());
         let mut it = Item::new(Kind::VpcEndpoint, SVC, id, name_of(&t, id));
+        let t2 = t.clone();
         it.opt("vpc_id", e.vpc_id());
         it.opt("service_name", e.service_name());
         let ty = e.vpc_endpoint_type().map(|t| norm(t.as_str(), &["Interface", "Gateway", "GatewayLoadBalancer"]));
@@ -250,6 +272,11 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
         it.set("route_table_ids", strings(e.route_table_ids()));
         it.opt("policy", e.policy_document().map(document));
         it.opt("state", e.state().map(|s| s.as_str().to_ascii_lowercase()));
+        if let Some(pl) = e.service_name().and_then(|n| prefix_lists.get(n)).filter(|_| !interface) {
+            it.set("prefix_list_id", pl.as_str());
+            it.handles.push((pl.clone(), "prefix_list_id"));
+            pl_names.entry(pl.clone()).or_insert_with(|| ident(ctx.scope, &name_of(&t2, id)));
+        }
         it.tags(t);
         out.push(it);
     }
@@ -304,7 +331,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
                 .map(|g| group_names.get(g).cloned().unwrap_or_else(|| g.to_string()))
                 .or(r.cidr_ipv4().map(str::to_string))
                 .or(r.cidr_ipv6().map(str::to_string))
-                .or(r.prefix_list_id().map(str::to_string))
+                .or(r.prefix_list_id().map(|p| pl_names.get(p).cloned().unwrap_or_else(|| p.to_string())))
                 .unwrap_or_default();
             let port = match (r.from_port(), proto.as_str()) {
                 (_, "-1") | (None, _) => "all".to_string(),

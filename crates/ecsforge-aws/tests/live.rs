@@ -157,12 +157,36 @@ async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> Net {
         .await
         .unwrap();
 
-    ec2.create_vpc_endpoint()
+    let s3 = ec2
+        .create_vpc_endpoint()
         .vpc_id(&vpc)
         .vpc_endpoint_type(VpcEndpointType::Gateway)
         .service_name(format!("com.amazonaws.{REGION}.s3"))
         .set_route_table_ids(Some(tables.clone()))
         .tag_specifications(spec(ResourceType::VpcEndpoint, p, e, &format!("{prefix}-s3")))
+        .send()
+        .await
+        .unwrap()
+        .vpc_endpoint
+        .unwrap();
+    // Tasks reach S3 (image layers) through the gateway endpoint's prefix list.
+    let service_name = s3.service_name().unwrap();
+    let lists = ec2.describe_prefix_lists().send().await.unwrap();
+    let s3_list = lists.prefix_lists().iter().find(|l| l.prefix_list_name() == Some(service_name)).unwrap();
+    ec2.authorize_security_group_egress()
+        .group_id(&api_sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .prefix_list_ids(
+                    aws_sdk_ec2::types::PrefixListId::builder()
+                        .prefix_list_id(s3_list.prefix_list_id().unwrap())
+                        .build(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap();

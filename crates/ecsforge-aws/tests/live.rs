@@ -620,13 +620,17 @@ fn render(m: &InfraModel) -> serde_json::Value {
     out.into()
 }
 
-/// Replaces every run of 8 or more hex digits with at least one letter and one digit by `*`.
+/// Replaces the random parts of moto's ids by `*`: the hex after an EC2 id
+/// prefix (`vpc-`, `sgr-`, ...), a 16-digit hex ARN segment (ELB ids), and any
+/// other run of 8 or more hex digits mixing letters and digits.
 fn redact(s: &str) -> String {
+    const PREFIXES: &[&str] =
+        &["vpc", "subnet", "rtb", "rtbassoc", "igw", "nat", "vpce", "sg", "sgr", "acl", "aclassoc", "eipalloc", "pl"];
     let b: Vec<char> = s.chars().collect();
+    let is_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
     let mut out = String::new();
     let mut i = 0;
     while i < b.len() {
-        let is_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
         if is_hex(b[i]) && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
             let mut j = i;
             while j < b.len() && is_hex(b[j]) {
@@ -634,16 +638,21 @@ fn redact(s: &str) -> String {
             }
             let run = &b[i..j];
             let boundary = j == b.len() || !b[j].is_ascii_alphanumeric();
-            if boundary
-                && run.len() >= 8
-                && run.iter().any(char::is_ascii_digit)
-                && run.iter().any(|c| c.is_ascii_alphabetic())
-            {
+            let word: String = {
+                let mut k = i.saturating_sub(1);
+                while k > 0 && b[k - 1].is_ascii_alphabetic() {
+                    k -= 1;
+                }
+                b[k..i.saturating_sub(1)].iter().collect()
+            };
+            let after_prefix = i > 0 && b[i - 1] == '-' && PREFIXES.contains(&word.as_str());
+            let elb_id = i > 0 && b[i - 1] == '/' && run.len() == 16;
+            let mixed = run.iter().any(char::is_ascii_digit) && run.iter().any(|c| c.is_ascii_alphabetic());
+            if boundary && run.len() >= 8 && (after_prefix || elb_id || mixed) {
                 out.push('*');
-                i = j;
-                continue;
+            } else {
+                out.extend(run);
             }
-            out.extend(run);
             i = j;
             continue;
         }
@@ -651,6 +660,15 @@ fn redact(s: &str) -> String {
         i += 1;
     }
     out
+}
+
+#[test]
+fn redaction_hides_random_ids_only() {
+    assert_eq!(redact("rtbassoc-71779600505766813"), "rtbassoc-*");
+    assert_eq!(redact("r-rtb-0a1b2c3d4e5f60718"), "r-rtb-*");
+    assert_eq!(redact("loadbalancer/app/shop-dev/5019372850193728"), "loadbalancer/app/shop-dev/*");
+    assert_eq!(redact("arn:aws:iam::123456789012:role/x"), "arn:aws:iam::123456789012:role/x");
+    assert_eq!(redact("10.20.0.0/16 2012-10-17"), "10.20.0.0/16 2012-10-17");
 }
 
 /// Reads the live model of `scope`, checks its references resolve, and renders it.

@@ -1,0 +1,139 @@
+//! A local moto server for tests, of this crate and of others.
+//!
+//! [`MotoServer::start`] finds moto, starts it on a free loopback port, waits
+//! until it answers and kills it on drop (so also when a test panics). The
+//! launcher is `tests/moto/ecsforge_moto.py` of the workspace (moto plus
+//! shims for APIs moto lacks) run with the venv's python, or the venv's plain
+//! `moto_server` when that file does not exist. The venv is
+//! `$ECSFORGE_MOTO_VENV`, else `<workspace>/target/moto-venv` (created by
+//! `.ci/moto-venv.sh`); `$ECSFORGE_MOTO_SERVER` names a `moto_server`
+//! executable directly. When moto is missing, [`MotoServer::start`] fails
+//! with a message saying how to install it: tests fail loudly, never pass
+//! silently.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+
+use crate::AwsOptions;
+
+/// The workspace root (this crate lives in `<root>/crates/ecsforge-aws`).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Why moto could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum MotoError {
+    #[error(
+        "moto is not installed: {looked_for} does not exist; hint: run `.ci/moto-venv.sh` (it creates target/moto-venv with moto[server]), or set ECSFORGE_MOTO_VENV to a venv with moto[server] or ECSFORGE_MOTO_SERVER to a moto_server executable"
+    )]
+    NotFound { looked_for: String },
+    #[error("could not start moto ({command}): {source}; hint: check that the venv works (`{command} --help`)")]
+    Spawn { command: String, source: std::io::Error },
+    #[error("moto ({command}) exited before answering on 127.0.0.1:{port} ({status}); hint: run it by hand to see why")]
+    Exited { command: String, port: u16, status: String },
+    #[error(
+        "moto ({command}) did not answer on 127.0.0.1:{port} within {waited:?}; hint: the machine may be overloaded"
+    )]
+    NotReady { command: String, port: u16, waited: Duration },
+    #[error("no free loopback port: {0}")]
+    Port(std::io::Error),
+}
+
+/// A running moto server, killed on drop.
+pub struct MotoServer {
+    child: Child,
+    port: u16,
+}
+
+impl MotoServer {
+    /// Starts moto on a free port of 127.0.0.1 and waits until it answers.
+    pub fn start() -> Result<MotoServer, MotoError> {
+        let port =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map_err(MotoError::Port)?.port();
+        let mut cmd = command(port)?;
+        let shown = format!("{cmd:?}");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| MotoError::Spawn { command: shown.clone(), source })?;
+        let mut server = MotoServer { child, port };
+        let waited = Duration::from_secs(60);
+        let start = Instant::now();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(MotoError::Exited { command: shown, port, status: status.to_string() });
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(server);
+            }
+            if start.elapsed() > waited {
+                return Err(MotoError::NotReady { command: shown, port, waited });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// An SDK configuration for this server: see [`test_sdk_config`].
+    pub async fn sdk_config(&self, region: &str) -> SdkConfig {
+        test_sdk_config(&self.endpoint(), region).await
+    }
+}
+
+/// An SDK configuration for a test endpoint: dummy credentials (so the
+/// credential chain never asks the instance metadata service), one attempt
+/// per call (so a failing call fails fast).
+pub async fn test_sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    let opts = AwsOptions { region: region.to_string(), endpoint: Some(endpoint.to_string()), profile: None };
+    crate::loader(&opts, RetryConfig::standard().with_max_attempts(1)).test_credentials().load().await
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn command(port: u16) -> Result<Command, MotoError> {
+    let port = port.to_string();
+    if let Some(server) = std::env::var_os("ECSFORGE_MOTO_SERVER") {
+        let server = PathBuf::from(server);
+        if !server.exists() {
+            return Err(MotoError::NotFound { looked_for: server.display().to_string() });
+        }
+        let mut c = Command::new(server);
+        c.args(["-H", "127.0.0.1", "-p", &port]);
+        return Ok(c);
+    }
+    let root = workspace_root();
+    let venv =
+        std::env::var_os("ECSFORGE_MOTO_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/moto-venv"));
+    let launcher = root.join("tests/moto/ecsforge_moto.py");
+    let python = venv.join("bin/python");
+    if launcher.exists() && python.exists() {
+        let mut c = Command::new(python);
+        c.arg(launcher).args(["--host", "127.0.0.1", "--port", &port]);
+        return Ok(c);
+    }
+    let server = venv.join("bin/moto_server");
+    if !server.exists() {
+        return Err(MotoError::NotFound { looked_for: server.display().to_string() });
+    }
+    let mut c = Command::new(server);
+    c.args(["-H", "127.0.0.1", "-p", &port]);
+    Ok(c)
+}

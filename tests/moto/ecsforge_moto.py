@@ -33,7 +33,9 @@ generated Terraform is. The list, with the AWS behaviour each one stands in for:
 7. ECS CreateService/UpdateService with a capacity provider strategy: AWS
    keeps the strategy and sets no launch type; moto drops the strategy and
    reports launch type EC2, which makes every later plan replace the
-   service. The shim keeps capacityProviderStrategy, enableECSManagedTags,
+   service. moto also drops deploymentConfiguration (minimum healthy and
+   maximum percent, the circuit breaker). The shim keeps
+   capacityProviderStrategy, deploymentConfiguration, enableECSManagedTags,
    healthCheckGracePeriodSeconds and availabilityZoneRebalancing as given.
 8. EC2 CreateLaunchTemplate with tags on the launch template itself: AWS
    tags the template; moto also copies those tags into the template's
@@ -245,6 +247,7 @@ secretsmanager_models.SecretsManagerBackend.rotate_secret = _sm_rotate_secret
 
 _KEPT_SERVICE_FIELDS = {
     "capacityProviderStrategy": "capacity_provider_strategy",
+    "deploymentConfiguration": "deployment_configuration",
     "enableECSManagedTags": "enable_ecs_managed_tags",
     "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
     "availabilityZoneRebalancing": "availability_zone_rebalancing",

@@ -85,6 +85,8 @@ mod elb;
 mod iam;
 mod logs;
 pub mod moto;
+pub mod state;
+pub use state::names_from_state;
 
 pub use collect::LIVE_TYPES;
 

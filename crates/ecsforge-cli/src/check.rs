@@ -31,8 +31,9 @@ pub enum MinSeverity {
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// Manifests, plan JSON files, *.tf.json directories or CloudFormation templates.
-    #[arg(required = true)]
+    /// Manifests, plan JSON files, *.tf.json directories or CloudFormation templates
+    /// (with --live: the manifest, default ecsforge.yaml).
+    #[arg(required_unless_present = "live")]
     paths: Vec<PathBuf>,
     /// For manifests: check only this environment (default: every declared one).
     #[arg(long)]
@@ -49,6 +50,8 @@ pub struct CheckArgs {
     /// 47, 49, 50): pass a manifest, or one plan/template per environment.
     #[arg(long)]
     all_envs: bool,
+    #[command(flatten)]
+    live: crate::live::LiveArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -60,8 +63,9 @@ pub enum ReachFormat {
 
 #[derive(Args)]
 pub struct ReachArgs {
-    /// A manifest, plan JSON files, *.tf.json directories or CloudFormation templates.
-    #[arg(required = true)]
+    /// A manifest, plan JSON files, *.tf.json directories or CloudFormation templates
+    /// (with --live: the manifest, default ecsforge.yaml).
+    #[arg(required_unless_present = "live")]
     paths: Vec<PathBuf>,
     /// For manifests: only this environment (default: every declared one).
     #[arg(long)]
@@ -71,6 +75,8 @@ pub struct ReachArgs {
     service: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     format: ReachFormat,
+    #[command(flatten)]
+    live: crate::live::LiveArgs,
 }
 
 pub fn reach(a: ReachArgs) -> Result<ExitCode> {
@@ -81,6 +87,7 @@ pub fn reach(a: ReachArgs) -> Result<ExitCode> {
         severity: MinSeverity::Info,
         suppressions: None,
         all_envs: false,
+        live: a.live.clone(),
     };
     let mut sources = Sources::new();
     let inputs = read_inputs(&as_check, &mut sources)?;
@@ -165,6 +172,22 @@ fn is_manifest(path: &Path, text: &str) -> bool {
 }
 
 fn read_inputs(a: &CheckArgs, sources: &mut Sources) -> Result<Vec<Input>> {
+    if a.live.live {
+        let path = a.paths.first().cloned().unwrap_or_else(|| PathBuf::from("ecsforge.yaml"));
+        if a.paths.len() > 1 {
+            bail!("--live reads one manifest's environment; hint: pass only the manifest");
+        }
+        let m = load(&path)?;
+        let e = a.env.as_deref().unwrap_or_default();
+        let env = Env::parse(e).filter(|env| m.environments.contains_key(env)).with_context(|| {
+            format!("environment `{e}` is not declared in {}; hint: declared environments are listed under `environments`", path.display())
+        })?;
+        let mut model = crate::live::model(&m, env, &a.live)?;
+        // The manifest's `suppress:` entries (with their reasons) hold for the live account too.
+        model.suppressions = ecsforge_synth::synth(&m, env)?.suppressions;
+        let name = format!("aws://{}/{}-{} (live)", m.region.value, m.project.value, env.as_str());
+        return Ok(vec![Input { name, model }]);
+    }
     let mut inputs = Vec::new();
     for path in &a.paths {
         let name = path.display().to_string();
@@ -283,6 +306,20 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         let findings: Vec<Finding> = findings.into_iter().filter(|f| f.severity >= min).collect();
         per_input.push((i.name.clone(), findings));
     }
+    if a.live.live {
+        // A live model holds only the types the adapter describes: rules that
+        // read other types are not judged, and say so.
+        let skipped = crate::live::not_judged();
+        for (_, findings) in &mut per_input {
+            findings.retain(|f| !skipped.iter().any(|(code, _)| *code == f.code));
+        }
+        let list: Vec<String> = skipped.iter().map(|(code, t)| format!("{code} ({t})")).collect();
+        eprintln!(
+            "note: {} rules are not judged on a live model, because they read resource types the live adapter does not describe: {}",
+            skipped.len(),
+            list.join(", ")
+        );
+    }
     if a.all_envs {
         let models: Vec<&InfraModel> = inputs.iter().map(|i| &i.model).collect();
         let envs: std::collections::BTreeSet<String> =
@@ -324,6 +361,7 @@ pub(crate) fn models(paths: &[PathBuf], env: Option<&str>) -> Result<Vec<(String
         severity: MinSeverity::Info,
         suppressions: None,
         all_envs: false,
+        live: Default::default(),
     };
     let mut sources = Sources::new();
     Ok(read_inputs(&as_check, &mut sources)?.into_iter().map(|i| (i.name, i.model)).collect())

@@ -12,6 +12,7 @@ use ecsforge_manifest::{Env, Manifest, Style};
 mod check;
 mod cost;
 mod deploy;
+mod live;
 mod report;
 mod write;
 

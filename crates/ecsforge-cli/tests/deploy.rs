@@ -1,10 +1,10 @@
 //! `ecsforge plan` and `ecsforge apply` with the real Terraform CLI, offline.
 //!
-//! A first plan of a fresh root reads no state, so with `--endpoint` pointing
-//! at a closed loopback port nothing leaves the machine: these tests run the
-//! whole plan pipeline (synth, init, plan, show, ingest, rules, reach, cost,
-//! the gate) without any AWS. Applying for real is the moto end-to-end test
-//! (`tests/moto_e2e.rs`).
+//! `--endpoint` points at a moto server on loopback (the provider asks its
+//! STS for the account id; a first plan reads nothing else), so nothing
+//! leaves the machine: these tests run the whole plan pipeline (synth, init,
+//! plan, show, ingest, rules, reach, cost, the gate) and apply's refusals.
+//! Applying for real is the moto end-to-end test (`tests/moto_e2e.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,8 +18,10 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
 }
 
-/// A loopback endpoint nothing listens on: any AWS call would fail loudly.
-const CLOSED_ENDPOINT: &str = "http://127.0.0.1:9";
+/// A moto server for one test (stopped when dropped).
+fn moto() -> ecsforge_aws::moto::MotoServer {
+    ecsforge_aws::moto::MotoServer::start().unwrap_or_else(|e| panic!("{e}"))
+}
 
 fn ecsforge(tf: &Terraform) -> Command {
     let mut cmd = Command::cargo_bin("ecsforge").expect("binary");
@@ -43,9 +45,9 @@ fn manifest(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     path
 }
 
-fn plan(tf: &Terraform, manifest: &Path, out: &Path) -> assert_cmd::assert::Assert {
+fn plan(tf: &Terraform, endpoint: &str, manifest: &Path, out: &Path) -> assert_cmd::assert::Assert {
     ecsforge(tf)
-        .args(["plan", "--env", "develop", "--format", "json", "--endpoint", CLOSED_ENDPOINT])
+        .args(["plan", "--env", "develop", "--format", "json", "--endpoint", endpoint])
         .arg(manifest)
         .arg("-o")
         .arg(out)
@@ -63,13 +65,14 @@ fn a_clean_plan_passes_the_gate_and_is_kept_for_apply() {
     let tmp = tempfile::tempdir().unwrap();
     let m = manifest(tmp.path(), |t| t);
     let out = tmp.path().join("out");
-    let a = plan(tf, &m, &out).success();
+    let moto = moto();
+    let a = plan(tf, &moto.endpoint(), &m, &out).success();
     let s = summary(&a);
     assert_eq!(s["gate"], "passed", "{s:#}");
     assert_eq!(s["changes"], serde_json::json!({"add": 109, "change": 0, "destroy": 0}));
     assert_eq!(s["findings"], serde_json::json!({"error": 0, "warning": 0, "info": 0}));
     assert_eq!(s["reach"]["fail"], 0);
-    assert_eq!(s["endpoint"], CLOSED_ENDPOINT);
+    assert_eq!(s["endpoint"], moto.endpoint());
     // The cost of what the plan creates; nothing existed before.
     let model = ecsforge_synth::synth(
         &ecsforge_manifest::load("m", &fs::read_to_string(&m).unwrap()).unwrap(),
@@ -92,7 +95,7 @@ fn a_clean_plan_passes_the_gate_and_is_kept_for_apply() {
         assert!(root.join(f).is_file(), "{f} missing in {}", root.display());
     }
     let over = fs::read_to_string(root.join("zz_ecsforge_endpoint_override.tf.json")).unwrap();
-    assert!(over.contains(CLOSED_ENDPOINT) && over.contains("\"local\""), "{over}");
+    assert!(over.contains(&moto.endpoint()) && over.contains("\"local\""), "{over}");
     let log = fs::read_to_string(root.join("ecsforge-terraform.log")).unwrap();
     assert!(log.contains("$ terraform init") && log.contains("$ terraform plan"), "{log}");
     assert!(!log.contains(FILE_SERVER_PASSWORD), "the log must not hold the file server password");
@@ -115,7 +118,8 @@ fn a_broken_manifest_is_stopped_by_the_gate() {
     let m =
         manifest(tmp.path(), |t| t.replace("    mfa_delete: true", "    mfa_delete: false\n    environment: develop"));
     let out = tmp.path().join("out");
-    let a = plan(tf, &m, &out).code(1);
+    let moto = moto();
+    let a = plan(tf, &moto.endpoint(), &m, &out).code(1);
     let s = summary(&a);
     assert_eq!(s["gate"], "blocked", "{s:#}");
     assert_eq!(s["blocking"], 1);
@@ -132,7 +136,7 @@ fn a_broken_manifest_is_stopped_by_the_gate() {
 
     // The text view names the finding and the blocked gate.
     let text = ecsforge(tf)
-        .args(["plan", "--env", "develop", "--endpoint", CLOSED_ENDPOINT])
+        .args(["plan", "--env", "develop", "--endpoint", &moto.endpoint()])
         .arg(&m)
         .arg("-o")
         .arg(&out)
@@ -167,7 +171,8 @@ fn terraform_errors_surface_with_the_log() {
     fs::create_dir_all(&root).unwrap();
     fs::write(root.join("mine_override.tf.json"), r#"{"resource":{"aws_vpc":{"main":{"cidr_block":"10.0.0.0/99"}}}}"#)
         .unwrap();
-    let a = plan(tf, &m, &out).code(2);
+    let moto = moto();
+    let a = plan(tf, &moto.endpoint(), &m, &out).code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("terraform plan failed") || err.contains("terraform init failed"), "{err}");
     assert!(err.contains("aws_vpc.main") && err.contains("10.0.0.0/99"), "{err}");
@@ -182,7 +187,7 @@ fn missing_terraform_and_bad_endpoints_are_errors() {
     let m = manifest(tmp.path(), |t| t);
     ecsforge(tf)
         .env("ECSFORGE_TERRAFORM", tmp.path().join("no-terraform-here"))
-        .args(["plan", "--env", "develop", "--endpoint", CLOSED_ENDPOINT])
+        .args(["plan", "--env", "develop", "--endpoint", "http://127.0.0.1:9"])
         .arg(&m)
         .arg("-o")
         .arg(tmp.path().join("out"))

@@ -24,6 +24,7 @@ use std::fmt;
 
 pub mod fargate;
 pub mod kind;
+pub mod link;
 pub mod text;
 pub mod value;
 

@@ -7,8 +7,11 @@
 //! * lists every provider service the model uses in the provider's `endpoints`
 //!   block, plus `sts`, so that no call escapes to real AWS;
 //! * turns on path-style S3 addressing (an emulator on `127.0.0.1` has no
-//!   bucket subdomains) and skips the credential, account-id and metadata
-//!   checks an emulator cannot answer the way AWS does;
+//!   bucket subdomains) and skips the credential and metadata checks an
+//!   emulator cannot answer the way AWS does. The account id is still asked
+//!   of the endpoint's STS: without it the provider takes every security
+//!   group reference for a cross-account one (`<account>/sg-…`), and each
+//!   later plan shows it as a change;
 //! * swaps the S3 state backend for local state in the root directory: an
 //!   emulator's state bucket disappears with the emulator, and the run must
 //!   not write to the real state bucket the manifest names.
@@ -92,7 +95,6 @@ pub fn endpoint_override(model: &InfraModel, endpoint: &str) -> Result<File, End
     aws.insert("s3_use_path_style".into(), true.into());
     aws.insert("skip_credentials_validation".into(), true.into());
     aws.insert("skip_metadata_api_check".into(), true.into());
-    aws.insert("skip_requesting_account_id".into(), true.into());
     let doc = serde_json::json!({
         "//": GENERATED_MARKER,
         "provider": {"aws": Json::Object(aws)},

@@ -24,6 +24,10 @@
 //!   without a literal index stays unknown). `depends_on` comes from here too.
 //! * `configuration.provider_config.aws`: the region.
 //! * `planned_values.outputs`: outputs (unknown ones through the configuration).
+//! * Known literal ids and ARNs of the plan's own resources, under attributes
+//!   that name other resources, become references again
+//!   ([`ecsforge_model::link::link_known_ids`]): a plan of existing
+//!   infrastructure is then as connected as a first plan.
 //!
 //! # Speed
 //! Only the parts above are materialised. The resource arrays are read as
@@ -298,6 +302,21 @@ pub fn ingest(file: &str, text: &str) -> Result<InfraModel, IngestError> {
             }
         }
 
+        // A security group's `ingress`/`egress` that the configuration does not
+        // set are computed: after apply they mirror the standalone rule
+        // resources, which are in the model themselves.
+        if r.ty == "aws_security_group"
+            && let Some(raw) = config.and_then(|c| c.expressions)
+        {
+            let set: Vec<String> =
+                serde_json::from_str::<Entries>(raw.get()).map(|e| e.0.into_iter().map(|(k, _)| k).collect()).unwrap_or_default();
+            for computed in ["ingress", "egress"] {
+                if !set.iter().any(|k| k == computed) {
+                    attrs.remove(computed);
+                }
+            }
+        }
+
         let kind = Kind::from_terraform_type(&r.ty);
         let mut resource = Resource {
             address: Address(address),
@@ -351,6 +370,8 @@ pub fn ingest(file: &str, text: &str) -> Result<InfraModel, IngestError> {
     model.environment = agreed_tag(&model, "Environment");
     model.project = agreed_tag(&model, "Project");
     model.account_resources_from_outputs();
+    // A plan of existing infrastructure knows every id: link them back.
+    ecsforge_model::link::link_known_ids(&mut model);
     Ok(model)
 }
 

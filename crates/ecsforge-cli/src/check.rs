@@ -180,7 +180,10 @@ fn read_inputs(a: &CheckArgs, sources: &mut Sources) -> Result<Vec<Input>> {
         let m = load(&path)?;
         let e = a.env.as_deref().unwrap_or_default();
         let env = Env::parse(e).filter(|env| m.environments.contains_key(env)).with_context(|| {
-            format!("environment `{e}` is not declared in {}; hint: declared environments are listed under `environments`", path.display())
+            format!(
+                "environment `{e}` is not declared in {}; hint: declared environments are listed under `environments`",
+                path.display()
+            )
         })?;
         let mut model = crate::live::model(&m, env, &a.live)?;
         // The manifest's `suppress:` entries (with their reasons) hold for the live account too.

@@ -90,7 +90,9 @@ pub fn model(m: &Manifest, env: Env, a: &LiveArgs) -> Result<InfraModel> {
 /// Without the `aws` feature there is no live adapter.
 #[cfg(not(feature = "aws"))]
 pub fn model(_: &Manifest, _: Env, _: &LiveArgs) -> Result<InfraModel> {
-    bail!("this ecsforge was built without the `aws` feature, so it cannot read live accounts; hint: build it with `cargo build -p ecsforge-cli --features aws`")
+    bail!(
+        "this ecsforge was built without the `aws` feature, so it cannot read live accounts; hint: build it with `cargo build -p ecsforge-cli --features aws`"
+    )
 }
 
 /// The resource types a live model can hold.
@@ -123,7 +125,9 @@ pub fn not_judged() -> Vec<(&'static str, &'static str)> {
             {
                 let observed: Vec<&str> = live_types().iter().copied().chain(FOLDED.iter().map(|(t, _)| *t)).collect();
                 ecsforge_rules::reads::judgeable(meta.code, &observed)
-            }.err().map(|t| (meta.code, t))
+            }
+            .err()
+            .map(|t| (meta.code, t))
         })
         .collect()
 }

@@ -129,7 +129,11 @@ mod tests {
         let mut m = InfraModel::default();
         for r in [
             res(Kind::Vpc, "main", &[("id", s("vpc-1"))]),
-            res(Kind::Subnet, "a", &[("id", s("subnet-a")), ("vpc_id", s("vpc-1")), ("tags", Value::map([("Name", s("vpc-1"))]))]),
+            res(
+                Kind::Subnet,
+                "a",
+                &[("id", s("subnet-a")), ("vpc_id", s("vpc-1")), ("tags", Value::map([("Name", s("vpc-1"))]))],
+            ),
             res(Kind::EcsTaskDefinition, "t", &[("id", s("fam")), ("arn", s("arn:td"))]),
             res(Kind::Other("aws_cloudwatch_dashboard".into()), "d", &[("id", s("fam"))]),
             res(

@@ -254,7 +254,11 @@ fn resource_matches(r: &Value, key: &Key) -> bool {
     match (r, key) {
         (Value::Unknown, _) => true,
         (Value::String(s), _) if s == "*" => true,
-        (Value::String(s), Key::Model(_)) => s.starts_with("arn:aws:kms:") && s.ends_with(":key/*"),
+        (Value::String(s), Key::Model(k)) => {
+            (s.starts_with("arn:aws:kms:") && s.ends_with(":key/*"))
+                // A plan of existing infrastructure knows the key's ARN and id.
+                || ["arn", "id"].iter().filter_map(|a| str_attr(k, a)).any(|known| literal_matches(s, known))
+        }
         (Value::String(s), Key::Literal(k)) => literal_matches(s, k),
         (v, Key::Model(k)) => {
             let mut refs = Vec::new();
@@ -417,6 +421,13 @@ pub(crate) fn uses<'m>(ix: &Index<'m>, td: &'m Resource) -> Uses<'m> {
             }
         }
     }
+    // A grant on a key the model holds (a plan of existing infrastructure
+    // writes its ARN literally) declares nothing about outside secrets.
+    declared.retain(|d| {
+        !ix.m
+            .of_kind(Kind::KmsKey)
+            .any(|k| ["arn", "id"].iter().filter_map(|a| str_attr(k, a)).any(|known| literal_matches(d, known)))
+    });
     declared.sort();
     declared.dedup();
     if let Some(exec) = exec {

@@ -308,8 +308,9 @@ pub fn ingest(file: &str, text: &str) -> Result<InfraModel, IngestError> {
         if r.ty == "aws_security_group"
             && let Some(raw) = config.and_then(|c| c.expressions)
         {
-            let set: Vec<String> =
-                serde_json::from_str::<Entries>(raw.get()).map(|e| e.0.into_iter().map(|(k, _)| k).collect()).unwrap_or_default();
+            let set: Vec<String> = serde_json::from_str::<Entries>(raw.get())
+                .map(|e| e.0.into_iter().map(|(k, _)| k).collect())
+                .unwrap_or_default();
             for computed in ["ingress", "egress"] {
                 if !set.iter().any(|k| k == computed) {
                     attrs.remove(computed);

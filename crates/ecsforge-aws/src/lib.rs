@@ -171,8 +171,6 @@ pub enum LiveError {
         message: String,
         hint: String,
     },
-    #[error("aws {service} returned an unexpected answer to {operation}: {message}; hint: {hint}")]
-    Answer { service: &'static str, operation: &'static str, message: String, hint: String },
 }
 
 fn for_resource(r: &Option<String>) -> String {

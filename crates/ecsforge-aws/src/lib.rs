@@ -25,7 +25,7 @@
 //! rules read) and CloudWatch Logs (log groups). [`LIVE_TYPES`] lists the
 //! Terraform types produced. Every attribute uses the hashicorp/aws provider
 //! schema with the names and shapes the plan ingest produces (blocks are
-//! lists of maps, JSON documents are [`Value::Json`]); enum values that an
+//! lists of maps, JSON documents are [`Value::Json`](ecsforge_model::Value::Json)); enum values that an
 //! API (or moto) returns in another case are normalised to the provider's.
 //!
 //! # Scope
@@ -73,7 +73,7 @@
 //! name of a read resource is indexed, and attribute values that Terraform
 //! configuration writes as references (`vpc_id`, `subnet_ids`, a service's
 //! `cluster` and `task_definition`, role ARNs, a rule's
-//! `referenced_security_group_id`, ...) become [`Value::Ref`] when they equal
+//! `referenced_security_group_id`, ...) become [`Value::Ref`](ecsforge_model::Value::Ref) when they equal
 //! one of them; unknown ids stay strings.
 //!
 //! Provenance: file `aws://<region>/<service>`, pointer the resource id or ARN.

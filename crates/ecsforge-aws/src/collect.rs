@@ -91,6 +91,18 @@ impl<'a> Ctx<'a> {
     {
         let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("the {service} endpoint of {}", self.region));
         let (message, hint) = match &e {
+            // Before any connection: no identity (credentials) to sign the request with.
+            SdkError::DispatchFailure(d)
+                if !(d.is_io() || d.is_timeout())
+                    && ["identity", "credential"].iter().any(|w| root_cause(&e).to_lowercase().contains(w)) =>
+            {
+                (
+                format!("no credentials to sign the request with ({})", lower(&root_cause(&e)).split(". ").next().unwrap_or("")),
+                "configure credentials: set AWS_PROFILE (or `--profile`), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+                 or run `aws sso login`"
+                    .to_string(),
+                )
+            }
             SdkError::DispatchFailure(_) => (
                 format!("could not reach {endpoint}: {}", lower(&root_cause(&e))),
                 "check the endpoint (`--endpoint`/`aws.endpoint`), the network and the region".to_string(),

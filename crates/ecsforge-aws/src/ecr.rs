@@ -33,7 +33,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<(), LiveE
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
-        let by_name = name.starts_with(&slash) || name == ctx.scope.prefix() || name.starts_with(&ctx.scope.prefix());
+        let by_name = name.starts_with(&slash) || ctx.scope.named(name);
         if !(ctx.scope.tagged(&t) || by_name) {
             continue;
         }

@@ -25,7 +25,7 @@
 //! rules read) and CloudWatch Logs (log groups). [`LIVE_TYPES`] lists the
 //! Terraform types produced. Every attribute uses the hashicorp/aws provider
 //! schema with the names and shapes the plan ingest produces (blocks are
-//! lists of maps, JSON documents are [`Value::Json`]); enum values that an
+//! lists of maps, JSON documents are [`Value::Json`](ecsforge_model::Value::Json)); enum values that an
 //! API (or moto) returns in another case are normalised to the provider's.
 //!
 //! # Scope
@@ -39,8 +39,8 @@
 //! * ECS clusters tagged with the project and environment, or named
 //!   `<project>-<environment>` or `<project>-<environment>-*`; all services
 //!   of those clusters; the task definition revision each service runs.
-//! * ECR repositories tagged so, or named `<project>/<environment>/*` or
-//!   `<project>-<environment>*`.
+//! * ECR repositories tagged so, or named `<project>/<environment>/*`,
+//!   `<project>-<environment>` or `<project>-<environment>-*`.
 //! * IAM roles named `<project>-<environment>-*`, or used by an in-scope task
 //!   definition as execution or task role.
 //! * Log groups with a path segment starting with `<project>-<environment>`
@@ -48,10 +48,18 @@
 //!   `awslogs-group`.
 //!
 //! Default VPC resources Terraform does not manage as ordinary resources (the
-//! default network ACL and security group of a VPC, a route table's `local`
-//! route and its main association, the routes a gateway endpoint adds) are
-//! left out, as are default listener rules (they are the listener's
-//! `default_action`).
+//! default network ACL and security group of a VPC, its main route table
+//! while untouched (no tags, only the `local` route), a route table's `local`
+//! route and main association, the routes a gateway endpoint adds, an ACL's
+//! final `*` deny) are left out, as are default listener rules (they are the
+//! listener's `default_action`). Everything else is read as it is, including
+//! the allow-all egress rule AWS gives a new security group (Terraform
+//! removes it; when it is there, it is there).
+//!
+//! Security group rules are read as the standalone
+//! `aws_vpc_security_group_{ingress,egress}_rule` types synth writes, never as
+//! inline blocks, and routes as standalone `aws_route`s, so nothing is counted
+//! twice.
 //!
 //! # Addresses and references
 //! [`Scope::names`] maps a resource id or ARN to its Terraform address (the
@@ -65,7 +73,7 @@
 //! name of a read resource is indexed, and attribute values that Terraform
 //! configuration writes as references (`vpc_id`, `subnet_ids`, a service's
 //! `cluster` and `task_definition`, role ARNs, a rule's
-//! `referenced_security_group_id`, ...) become [`Value::Ref`] when they equal
+//! `referenced_security_group_id`, ...) become [`Value::Ref`](ecsforge_model::Value::Ref) when they equal
 //! one of them; unknown ids stay strings.
 //!
 //! Provenance: file `aws://<region>/<service>`, pointer the resource id or ARN.
@@ -173,8 +181,6 @@ pub enum LiveError {
         message: String,
         hint: String,
     },
-    #[error("aws {service} returned an unexpected answer to {operation}: {message}; hint: {hint}")]
-    Answer { service: &'static str, operation: &'static str, message: String, hint: String },
 }
 
 fn for_resource(r: &Option<String>) -> String {

@@ -109,9 +109,18 @@ impl Drop for MotoServer {
 }
 
 fn command(port: u16) -> Result<Command, MotoError> {
+    command_from(
+        std::env::var_os("ECSFORGE_MOTO_SERVER").map(PathBuf::from),
+        std::env::var_os("ECSFORGE_MOTO_VENV").map(PathBuf::from),
+        &workspace_root(),
+        port,
+    )
+}
+
+/// The moto command for the given `ECSFORGE_MOTO_SERVER`, `ECSFORGE_MOTO_VENV` and workspace root.
+fn command_from(server: Option<PathBuf>, venv: Option<PathBuf>, root: &Path, port: u16) -> Result<Command, MotoError> {
     let port = port.to_string();
-    if let Some(server) = std::env::var_os("ECSFORGE_MOTO_SERVER") {
-        let server = PathBuf::from(server);
+    if let Some(server) = server {
         if !server.exists() {
             return Err(MotoError::NotFound { looked_for: server.display().to_string() });
         }
@@ -119,9 +128,7 @@ fn command(port: u16) -> Result<Command, MotoError> {
         c.args(["-H", "127.0.0.1", "-p", &port]);
         return Ok(c);
     }
-    let root = workspace_root();
-    let venv =
-        std::env::var_os("ECSFORGE_MOTO_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/moto-venv"));
+    let venv = venv.unwrap_or_else(|| root.join("target/moto-venv"));
     let launcher = root.join("tests/moto/ecsforge_moto.py");
     let python = venv.join("bin/python");
     if launcher.exists() && python.exists() {
@@ -136,4 +143,47 @@ fn command(port: u16) -> Result<Command, MotoError> {
     let mut c = Command::new(server);
     c.args(["-H", "127.0.0.1", "-p", &port]);
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_moto_says_how_to_install_it() {
+        let root = Path::new("/nonexistent-workspace");
+        let err = command_from(None, None, root, 5000).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "moto is not installed: /nonexistent-workspace/target/moto-venv/bin/moto_server does not exist"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("run `.ci/moto-venv.sh`"), "{err}");
+        let err = command_from(Some("/nope/moto_server".into()), None, root, 5000).unwrap_err().to_string();
+        assert!(err.starts_with("moto is not installed: /nope/moto_server does not exist"), "{err}");
+    }
+
+    #[test]
+    fn the_launcher_is_preferred_over_plain_moto_server() {
+        let root = tempdir();
+        let venv = root.join("venv");
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        std::fs::write(venv.join("bin/python"), "").unwrap();
+        std::fs::write(venv.join("bin/moto_server"), "").unwrap();
+        let plain = format!("{:?}", command_from(None, Some(venv.clone()), &root, 5000).unwrap());
+        assert!(plain.contains("moto_server") && plain.contains("\"-p\" \"5000\""), "{plain}");
+        std::fs::create_dir_all(root.join("tests/moto")).unwrap();
+        std::fs::write(root.join("tests/moto/ecsforge_moto.py"), "").unwrap();
+        let launcher = format!("{:?}", command_from(None, Some(venv), &root, 5000).unwrap());
+        assert!(launcher.contains("ecsforge_moto.py") && launcher.contains("\"--port\" \"5000\""), "{launcher}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    fn tempdir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ecsforge-moto-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
 }

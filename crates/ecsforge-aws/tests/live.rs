@@ -763,3 +763,17 @@ async fn rules_and_reach_judge_the_live_model() {
         .collect();
     insta::assert_yaml_snapshot!(serde_json::json!({ "findings": findings, "reach": reach }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_are_a_clear_error() {
+    let server = moto();
+    // A configuration without any credentials provider.
+    let cfg = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(server.endpoint())
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
+    let err = read_live(&cfg, &scope("shop", "dev")).await.expect_err("no credentials");
+    insta::assert_snapshot!(err.to_string().replace(&server.endpoint(), "ENDPOINT"));
+}

@@ -199,17 +199,17 @@ fn known_values_map_one_to_one() {
 #[test]
 fn unknown_values_stay_unknown_at_any_depth() {
     let m = model(&[r(
-        "aws_security_group.s",
+        "aws_network_acl.s",
         json!({"name": "s", "ingress": [{"from_port": 443, "cidr_blocks": null}], "tags": {"A": "a"}}),
     )
     .unknown(json!({"id": true, "arn": true, "ingress": [{"cidr_blocks": true}], "tags": {"B": true},
                     "egress": [], "owner_id": false}))]);
-    assert_eq!(attr(&m, "aws_security_group.s", "id"), "(unknown)");
-    assert_eq!(attr(&m, "aws_security_group.s", "arn"), "(unknown)");
-    assert_eq!(attr(&m, "aws_security_group.s", "ingress"), "[{cidr_blocks: (unknown), from_port: 443}]");
-    assert_eq!(attr(&m, "aws_security_group.s", "tags"), r#"{A: "a", B: (unknown)}"#);
-    assert_eq!(attr(&m, "aws_security_group.s", "egress"), "(absent)");
-    assert_eq!(attr(&m, "aws_security_group.s", "owner_id"), "(absent)");
+    assert_eq!(attr(&m, "aws_network_acl.s", "id"), "(unknown)");
+    assert_eq!(attr(&m, "aws_network_acl.s", "arn"), "(unknown)");
+    assert_eq!(attr(&m, "aws_network_acl.s", "ingress"), "[{cidr_blocks: (unknown), from_port: 443}]");
+    assert_eq!(attr(&m, "aws_network_acl.s", "tags"), r#"{A: "a", B: (unknown)}"#);
+    assert_eq!(attr(&m, "aws_network_acl.s", "egress"), "(absent)");
+    assert_eq!(attr(&m, "aws_network_acl.s", "owner_id"), "(absent)");
 }
 
 #[test]

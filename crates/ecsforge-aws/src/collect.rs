@@ -299,37 +299,9 @@ pub(crate) fn ident(scope: &Scope, name: &str) -> String {
 /// Attributes Terraform configuration writes as references, and the
 /// attribute of the target they name when the value is the target's id.
 fn ref_key(key: &str) -> bool {
-    matches!(
-        key,
-        "vpc_id"
-            | "vpc"
-            | "subnet_id"
-            | "subnet_ids"
-            | "subnets"
-            | "security_groups"
-            | "security_group_ids"
-            | "security_group_id"
-            | "referenced_security_group_id"
-            | "prefix_list_id"
-            | "route_table_id"
-            | "route_table_ids"
-            | "gateway_id"
-            | "nat_gateway_id"
-            | "vpc_endpoint_id"
-            | "network_acl_id"
-            | "cluster"
-            | "task_definition"
-            | "execution_role_arn"
-            | "task_role_arn"
-            | "target_group_arn"
-            | "load_balancer_arn"
-            | "listener_arn"
-            | "role"
-            | "cluster_name"
-            | "registry_arn"
-            | "repository"
-            | "arn"
-    )
+    // The model's list (shared with plan ingest), plus the names only live
+    // descriptions use.
+    ecsforge_model::link::is_reference_key(key) || matches!(key, "vpc" | "cluster_name" | "arn")
 }
 
 /// Set-typed attributes whose order means nothing: sorted for determinism.

@@ -11,14 +11,20 @@
 //! ([`ecsforge_aws::LIVE_TYPES`]). A rule that reads any other type cannot be
 //! judged on it; such rules are listed as not judged, never counted as passed.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use ecsforge_manifest::{Env, Manifest};
-use ecsforge_model::{Address, InfraModel};
-use serde_json::Value as Json;
+use ecsforge_model::InfraModel;
+#[cfg(feature = "aws")]
+use {
+    anyhow::Context,
+    ecsforge_model::Address,
+    serde_json::Value as Json,
+    std::collections::BTreeMap,
+    std::path::Path,
+    std::process::{Command, Stdio},
+};
 
 /// Where the live model comes from: `--live` and its companions.
 #[derive(clap::Args, Clone, Debug, Default)]

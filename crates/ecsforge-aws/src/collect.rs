@@ -19,10 +19,13 @@ pub const LIVE_TYPES: &[&str] = &[
     "aws_ecs_cluster_capacity_providers",
     "aws_ecs_service",
     "aws_ecs_task_definition",
+    "aws_iam_policy",
     "aws_iam_role",
     "aws_iam_role_policy",
     "aws_iam_role_policy_attachment",
     "aws_internet_gateway",
+    "aws_kms_alias",
+    "aws_kms_key",
     "aws_lb",
     "aws_lb_listener",
     "aws_lb_listener_rule",
@@ -32,6 +35,9 @@ pub const LIVE_TYPES: &[&str] = &[
     "aws_route",
     "aws_route_table",
     "aws_route_table_association",
+    "aws_secretsmanager_secret",
+    "aws_secretsmanager_secret_policy",
+    "aws_secretsmanager_secret_rotation",
     "aws_security_group",
     "aws_subnet",
     "aws_vpc",
@@ -51,6 +57,8 @@ pub(crate) struct Ctx<'a> {
     pub iam: aws_sdk_iam::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
 }
 
@@ -67,6 +75,8 @@ impl<'a> Ctx<'a> {
             iam: aws_sdk_iam::Client::new(cfg),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(cfg),
             logs: aws_sdk_cloudwatchlogs::Client::new(cfg),
+            secrets: aws_sdk_secretsmanager::Client::new(cfg),
+            kms: aws_sdk_kms::Client::new(cfg),
             sts: aws_sdk_sts::Client::new(cfg),
         }
     }
@@ -315,10 +325,19 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
     // Addresses.
     let mut wanted: Vec<Address> = Vec::with_capacity(items.len());
     let mut count: BTreeMap<Address, usize> = BTreeMap::new();
+    let known = |it: &Item| {
+        let ty = it.kind.terraform_type();
+        scope
+            .names
+            .get(&format!("{ty} {}", it.id))
+            .or_else(|| scope.names.get(&it.id))
+            .or_else(|| it.arn.as_ref().and_then(|a| scope.names.get(a)))
+            .cloned()
+    };
     for it in &items {
-        let known = scope.names.get(&it.id).or_else(|| it.arn.as_ref().and_then(|a| scope.names.get(a)));
+        let known = known(it);
         let a = match known {
-            Some(a) => a.clone(),
+            Some(a) => a,
             None => Address::new(it.kind.terraform_type(), &ident(scope, &it.name)),
         };
         *count.entry(a.clone()).or_default() += 1;
@@ -328,11 +347,7 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
         .iter()
         .zip(wanted)
         .map(|(it, a)| {
-            if count[&a] > 1 && !scope.names.contains_key(&it.id) {
-                Address(format!("{}_{}", a.0, ident(scope, &it.id)))
-            } else {
-                a
-            }
+            if count[&a] > 1 && known(it).is_none() { Address(format!("{}_{}", a.0, ident(scope, &it.id))) } else { a }
         })
         .collect();
     // Index: ARNs, then ids (an id equal to the ARN names the `id`), then
@@ -346,6 +361,8 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
                 | Kind::EcrLifecyclePolicy
                 | Kind::IamRolePolicy
                 | Kind::IamRolePolicyAttachment
+                | Kind::SecretsManagerSecretPolicy
+                | Kind::SecretsManagerSecretRotation
                 | Kind::EcsClusterCapacityProviders
                 | Kind::Route
                 | Kind::RouteTableAssociation

@@ -18,6 +18,8 @@ pub(crate) struct Ecs {
     pub role_arns: BTreeSet<String>,
     /// `awslogs-group`s of the in-scope containers.
     pub log_groups: BTreeSet<String>,
+    /// `valueFrom`s of the in-scope containers' secrets (and log secret options).
+    pub value_from: BTreeSet<String>,
 }
 
 fn tags(t: &[Tag]) -> BTreeMap<String, String> {
@@ -292,6 +294,10 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Ecs, Live
         for c in td.container_definitions() {
             if let Some(g) = c.log_configuration().and_then(|l| l.options()).and_then(|o| o.get("awslogs-group")) {
                 found.log_groups.insert(g.clone());
+            }
+            let log_secrets = c.log_configuration().map(|l| l.secret_options()).unwrap_or_default();
+            for s in c.secrets().iter().chain(log_secrets) {
+                found.value_from.insert(s.value_from().to_string());
             }
         }
         it.set("container_definitions", Value::json(to_value(&Json::Array(containers))));

@@ -1,4 +1,7 @@
-//! IAM: roles, their inline policies and attached managed policies.
+//! IAM: roles, their inline policies and policy attachments, and customer
+//! managed policies: those attached to an in-scope role and those named
+//! `<project>-<environment>-*`. AWS managed policies (`arn:aws:iam::aws:policy/…`)
+//! stay ARNs: Terraform does not manage them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,7 +12,13 @@ use crate::collect::{Ctx, Item, document, ident};
 
 const SVC: &str = "iam";
 
+/// Whether a policy ARN is an AWS managed policy (`arn:<partition>:iam::aws:policy/…`).
+pub(crate) fn aws_managed(arn: &str) -> bool {
+    arn.split(':').nth(4) == Some("aws")
+}
+
 pub(crate) async fn read(ctx: &Ctx<'_>, role_arns: &BTreeSet<String>, out: &mut Vec<Item>) -> Result<(), LiveError> {
+    let mut customer: BTreeSet<String> = BTreeSet::new();
     let roles = ctx
         .iam
         .list_roles()
@@ -85,7 +94,51 @@ pub(crate) async fn read(ctx: &Ctx<'_>, role_arns: &BTreeSet<String>, out: &mut 
             it.set("role", name);
             it.set("policy_arn", arn);
             out.push(it);
+            if !aws_managed(arn) {
+                customer.insert(arn.to_string());
+            }
         }
+    }
+    let local = ctx
+        .iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| ctx.err(SVC, "ListPolicies", None, e))?;
+    for p in &local {
+        if let (Some(name), Some(arn)) = (p.policy_name(), p.arn())
+            && ctx.scope.named(name)
+        {
+            customer.insert(arn.to_string());
+        }
+    }
+    for arn in &customer {
+        let got =
+            ctx.iam.get_policy().policy_arn(arn).send().await.map_err(|e| ctx.err(SVC, "GetPolicy", Some(arn), e))?;
+        let Some(p) = got.policy() else { continue };
+        let name = p.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn));
+        let mut it = Item::new(Kind::IamPolicy, SVC, arn.as_str(), name).arn(Some(arn));
+        it.handles.push((name.to_string(), "name"));
+        it.set("name", name);
+        it.opt("path", p.path());
+        it.opt("description", p.description().filter(|d| !d.is_empty()));
+        if let Some(v) = p.default_version_id() {
+            let version = ctx
+                .iam
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(v)
+                .send()
+                .await
+                .map_err(|e| ctx.err(SVC, "GetPolicyVersion", Some(arn), e))?;
+            it.opt("policy", version.policy_version().and_then(|v| v.document()).map(document));
+        }
+        it.tags(p.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+        out.push(it);
     }
     Ok(())
 }

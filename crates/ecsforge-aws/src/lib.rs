@@ -22,7 +22,11 @@
 //! definitions the services run), ECR (repositories, repository and lifecycle
 //! policies), IAM (roles, inline and attached policies), ELBv2 (load
 //! balancers, target groups, listeners, listener rules and the attributes the
-//! rules read) and CloudWatch Logs (log groups). [`LIVE_TYPES`] lists the
+//! rules read), CloudWatch Logs (log groups), IAM customer managed policies
+//! (attached to an in-scope role or named with the prefix), Secrets Manager
+//! (secrets, their resource policies and rotation) and KMS (customer managed
+//! keys with their key policy and rotation status, and aliases).
+//! [`LIVE_TYPES`] lists the
 //! Terraform types produced. Every attribute uses the hashicorp/aws provider
 //! schema with the names and shapes the plan ingest produces (blocks are
 //! lists of maps, JSON documents are [`Value::Json`](ecsforge_model::Value::Json)); enum values that an
@@ -46,6 +50,13 @@
 //! * Log groups with a path segment starting with `<project>-<environment>`
 //!   (`/ecs/<project>-<environment>/api`), or named by an in-scope container's
 //!   `awslogs-group`.
+//! * Customer managed IAM policies attached to an in-scope role or named
+//!   `<project>-<environment>-*`.
+//! * Secrets tagged so, named `<project>/<environment>/…` or
+//!   `<project>-<environment>…`, or injected into an in-scope container.
+//! * Customer managed KMS keys tagged so, targeted by an alias named
+//!   `alias/<project>-<environment>…`, or used (`kms_key_id`, ...) by a
+//!   resource read above; the aliases so named or targeting those keys.
 //!
 //! Default VPC resources Terraform does not manage as ordinary resources (the
 //! default network ACL and security group of a VPC, its main route table
@@ -62,8 +73,8 @@
 //! twice.
 //!
 //! # Addresses and references
-//! [`Scope::names`] maps a resource id or ARN to its Terraform address (the
-//! CLI fills it from the state). Without an entry the address is
+//! [`Scope::names`] maps a resource id or ARN, or `<terraform type> <id>`
+//! (which wins), to its Terraform address (the CLI fills it from the state). Without an entry the address is
 //! `<terraform type>.<name>`, the name being the resource's `Name` tag or
 //! AWS name with the `<project>-<environment>` prefix removed (`main` when
 //! nothing is left) and made an identifier (`ecr.dkr` → `ecr_dkr`), or the id
@@ -91,8 +102,10 @@ mod ecr;
 mod ecs;
 mod elb;
 mod iam;
+mod kms;
 mod logs;
 pub mod moto;
+mod secrets;
 pub mod state;
 pub use state::names_from_state;
 
@@ -146,7 +159,8 @@ pub struct Scope {
     pub project: String,
     pub environment: String,
     pub region: String,
-    /// Resource id or ARN → Terraform address (from the Terraform state).
+    /// Resource id or ARN, or `<terraform type> <id>` (looked up first) →
+    /// Terraform address (from the Terraform state).
     pub names: BTreeMap<String, Address>,
 }
 
@@ -198,6 +212,9 @@ pub async fn read_live(cfg: &SdkConfig, scope: &Scope) -> Result<InfraModel, Liv
     iam::read(&ctx, &ecs.role_arns, &mut items).await?;
     elb::read(&ctx, &net.vpc_ids, &mut items).await?;
     logs::read(&ctx, &ecs.log_groups, &mut items).await?;
+    secrets::read(&ctx, &ecs.value_from, &mut items).await?;
+    // Keys last: which are in scope depends on what uses them.
+    kms::read(&ctx, &kms::key_uses(&items), &mut items).await?;
     let mut model = collect::build(scope, &ctx.region, items);
     model.project = scope.project.clone();
     model.environment = scope.environment.clone();

@@ -4,7 +4,10 @@
 //! the [`crate::Scope::names`] map: every managed resource's `id` and `arn`,
 //! and for the types whose live identity is not the Terraform id, the
 //! identity the adapter uses (an IAM policy attachment is `<role>/<policy
-//! ARN>` live, while Terraform gives it a generated id).
+//! ARN>` live, while Terraform gives it a generated id). Each id is also
+//! entered qualified by its type (`<type> <id>`), which stays unique where
+//! several resources share an id: a secret, its policy and its rotation are
+//! all the secret's ARN.
 
 use std::collections::BTreeMap;
 
@@ -38,7 +41,9 @@ fn walk(module: &Json, out: &mut BTreeMap<String, Vec<Address>>) {
             keys.push(format!("{role}/{policy}"));
         }
         keys.dedup();
-        for k in keys {
+        let ty = r["type"].as_str().unwrap_or("");
+        let qualified: Vec<String> = keys.iter().map(|k| format!("{ty} {k}")).collect();
+        for k in keys.into_iter().chain(qualified) {
             let list = out.entry(k).or_default();
             let a = Address(address.to_string());
             if !list.contains(&a) {
@@ -80,6 +85,8 @@ mod tests {
         assert_eq!(get("subnet-1"), Some("module.n.aws_subnet.a"));
         assert_eq!(get("us-east-1"), None);
         assert_eq!(get("fam"), None, "a shared id names neither resource");
+        assert_eq!(get("aws_ecs_task_definition fam"), Some("aws_ecs_task_definition.t"), "but its typed form does");
+        assert_eq!(get("aws_cloudwatch_dashboard fam"), Some("aws_cloudwatch_dashboard.d"));
         assert_eq!(get("arn:td:1"), Some("aws_ecs_task_definition.t"));
     }
 }

@@ -287,8 +287,9 @@ struct Net {
 
 const ASSUME_ECS_TASKS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
-/// The service part: an execution role with an inline and an attached policy,
-/// an ECR repository with policies, a log group, a cluster, a task
+/// The service part: an execution role with inline policies and an attached
+/// customer managed policy, a KMS key with an alias encrypting a secret (with a
+/// resource policy) the container injects, an ECR repository with policies, a log group, a cluster, a task
 /// definition, and a service behind an ALB (target group, listener, rule).
 async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
     let prefix = format!("{p}-{e}");
@@ -324,6 +325,54 @@ async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
         .policy
         .unwrap();
     iam.attach_role_policy().role_name(role.role_name()).policy_arn(managed.arn().unwrap()).send().await.unwrap();
+
+    // A customer managed key (rotated, with an alias) encrypting a secret
+    // the task definition injects; the execution role may read and decrypt it.
+    let kms = aws_sdk_kms::Client::new(cfg);
+    let key = kms
+        .create_key()
+        .description(format!("{prefix}-secrets: Secrets Manager secrets"))
+        .tags(aws_sdk_kms::types::Tag::builder().tag_key("Project").tag_value(p).build().unwrap())
+        .tags(aws_sdk_kms::types::Tag::builder().tag_key("Environment").tag_value(e).build().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    kms.enable_key_rotation().key_id(key.key_id()).send().await.unwrap();
+    kms.create_alias().alias_name(format!("alias/{prefix}-secrets")).target_key_id(key.key_id()).send().await.unwrap();
+    let key_arn = key.arn().unwrap().to_string();
+    let sm = aws_sdk_secretsmanager::Client::new(cfg);
+    let secret = sm
+        .create_secret()
+        .name(format!("{p}/{e}/api/DB_PASSWORD"))
+        .description("the api's database password")
+        .kms_key_id(&key_arn)
+        .secret_string("not-a-real-password")
+        .tags(aws_sdk_secretsmanager::types::Tag::builder().key("Project").value(p).build())
+        .tags(aws_sdk_secretsmanager::types::Tag::builder().key("Environment").value(e).build())
+        .send()
+        .await
+        .unwrap();
+    let secret_arn = secret.arn().unwrap().to_string();
+    sm.put_resource_policy()
+        .secret_id(&secret_arn)
+        .resource_policy(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"ReadByExecutionRole","Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"secretsmanager:GetSecretValue","Resource":"*"}}]}}"#,
+            role.arn()
+        ))
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(role.role_name())
+        .policy_name("read-secrets")
+        .policy_document(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Read","Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"{secret_arn}"}},{{"Sid":"Decrypt","Effect":"Allow","Action":"kms:Decrypt","Resource":"{key_arn}","Condition":{{"StringEquals":{{"kms:ViaService":"secretsmanager.{REGION}.amazonaws.com"}}}}}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
 
     let ecr = aws_sdk_ecr::Client::new(cfg);
     let repo = ecr
@@ -398,6 +447,7 @@ async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
                 .build()
                 .unwrap(),
         )
+        .secrets(et::Secret::builder().name("DB_PASSWORD").value_from(&secret_arn).build().unwrap())
         .log_configuration(
             et::LogConfiguration::builder()
                 .log_driver(et::LogDriver::Awslogs)
@@ -620,10 +670,63 @@ fn render(m: &InfraModel) -> serde_json::Value {
     out.into()
 }
 
-/// Replaces the random parts of moto's ids by `*`: the hex after an EC2 id
-/// prefix (`vpc-`, `sgr-`, ...), a 16-digit hex ARN segment (ELB ids), and any
-/// other run of 8 or more hex digits mixing letters and digits.
+/// Replaces the random parts of moto's ids by `*`: UUIDs (KMS key ids), the
+/// six random characters Secrets Manager appends to a secret's name in its
+/// ARN, the hex after an EC2 id prefix (`vpc-`, `sgr-`, ...), a 16-digit hex
+/// ARN segment (ELB ids), and any other run of 8 or more hex digits mixing
+/// letters and digits.
 fn redact(s: &str) -> String {
+    redact_hex(&redact_secret_suffix(&redact_uuids(s)))
+}
+
+fn redact_uuids(s: &str) -> String {
+    const SHAPE: [usize; 5] = [8, 4, 4, 4, 12];
+    let b = s.as_bytes();
+    let uuid_at = |i: usize| {
+        let mut j = i;
+        for (n, len) in SHAPE.iter().enumerate() {
+            if n > 0 {
+                if b.get(j) != Some(&b'-') {
+                    return None;
+                }
+                j += 1;
+            }
+            if j + len > b.len() || !b[j..j + len].iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            j += len;
+        }
+        Some(j)
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = uuid_at(i) {
+            out.push('*');
+            i = end;
+        } else {
+            let c = s[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+fn redact_secret_suffix(s: &str) -> String {
+    let Some(at) = s.find(":secret:") else { return s.to_string() };
+    let start = at + ":secret:".len();
+    let end = s[start..].find(':').map(|e| start + e).unwrap_or(s.len());
+    let name = &s[start..end];
+    match name.len().checked_sub(7) {
+        Some(dash) if name.as_bytes()[dash] == b'-' && name[dash + 1..].bytes().all(|c| c.is_ascii_alphanumeric()) => {
+            format!("{}-*{}", &s[..start + dash], &s[end..])
+        }
+        _ => s.to_string(),
+    }
+}
+
+fn redact_hex(s: &str) -> String {
     const PREFIXES: &[&str] =
         &["vpc", "subnet", "rtb", "rtbassoc", "igw", "nat", "vpce", "sg", "sgr", "acl", "aclassoc", "eipalloc", "pl"];
     let b: Vec<char> = s.chars().collect();
@@ -669,6 +772,14 @@ fn redaction_hides_random_ids_only() {
     assert_eq!(redact("loadbalancer/app/shop-dev/5019372850193728"), "loadbalancer/app/shop-dev/*");
     assert_eq!(redact("arn:aws:iam::123456789012:role/x"), "arn:aws:iam::123456789012:role/x");
     assert_eq!(redact("10.20.0.0/16 2012-10-17"), "10.20.0.0/16 2012-10-17");
+    assert_eq!(
+        redact("arn:aws:kms:eu-central-1:123456789012:key/0a4e6c1d-bb2b-4b7f-ba1f-5c1e2d3f4a5b"),
+        "arn:aws:kms:eu-central-1:123456789012:key/*"
+    );
+    assert_eq!(
+        redact("arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop/dev/api/DB_PASSWORD-htWdeR:password::"),
+        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:shop/dev/api/DB_PASSWORD-*:password::"
+    );
 }
 
 /// Reads the live model of `scope`, checks its references resolve, and renders it.

@@ -37,10 +37,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 
 mod support;
-use support::*;
 use ecsforge_model::value::Part;
 use ecsforge_model::{InfraModel, Value};
-
+use support::*;
 
 const BACKEND_OVERRIDE: &str = r#"{"terraform":{"backend":{"local":{}}}}"#;
 const PROVIDER_OVERRIDE: &str = r#"{"provider":{"aws":{"access_key":"test","secret_key":"test","skip_credentials_validation":true,"skip_requesting_account_id":true,"skip_metadata_api_check":true}}}"#;

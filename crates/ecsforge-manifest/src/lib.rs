@@ -13,8 +13,8 @@ pub mod schema;
 mod yaml;
 
 pub use diag::{Diagnostic, ManifestError, Style};
-pub use schema::*;
 pub use load::endpoint_error;
+pub use schema::*;
 
 /// Parses and validates a manifest. `file` is only used in messages and provenance.
 pub fn load(file: &str, text: &str) -> Result<Manifest, ManifestError> {

@@ -50,6 +50,8 @@ pub fn is_reference_key(key: &str) -> bool {
             | "kms_key_id"
             | "kms_key_arn"
             | "secret_id"
+            | "secret_arn"
+            | "target_key_id"
             | "policy_arn"
             | "log_group_name"
     )

@@ -12,13 +12,24 @@ use crate::view::*;
 pub struct RolePolicies<'m> {
     policies: HashMap<&'m Address, Vec<&'m Resource>>,
     attachments: HashMap<&'m Address, Vec<&'m Resource>>,
+    /// Every policy document that applies to the role: its inline policies,
+    /// its `inline_policy` blocks and the `aws_iam_policy` resources of the
+    /// model attached to it.
+    documents: HashMap<&'m Address, Vec<&'m Value>>,
 }
 
 impl<'m> RolePolicies<'m> {
     pub fn new(m: &'m InfraModel) -> Self {
         let mut policies: HashMap<&Address, Vec<&Resource>> = HashMap::new();
         let mut attachments: HashMap<&Address, Vec<&Resource>> = HashMap::new();
+        let mut documents: HashMap<&Address, Vec<&Value>> = HashMap::new();
         for r in m.resources.values() {
+            if r.kind == Kind::IamRole {
+                for b in blocks(r, "inline_policy") {
+                    documents.entry(&r.address).or_default().extend(b.get("policy"));
+                }
+                continue;
+            }
             let map = match r.kind {
                 Kind::IamRolePolicy => &mut policies,
                 Kind::IamRolePolicyAttachment => &mut attachments,
@@ -26,18 +37,28 @@ impl<'m> RolePolicies<'m> {
             };
             if let Some(role) = r.get("role").and_then(ref_address) {
                 map.entry(role).or_default().push(r);
+                let document = match r.kind {
+                    Kind::IamRolePolicy => r.get("policy"),
+                    _ => r
+                        .get("policy_arn")
+                        .and_then(|v| target(m, v))
+                        .filter(|p| p.kind == Kind::IamPolicy)
+                        .and_then(|p| p.get("policy")),
+                };
+                documents.entry(role).or_default().extend(document);
             }
         }
-        RolePolicies { policies, attachments }
+        RolePolicies { policies, attachments, documents }
     }
 
-    /// Allow statements of the role's inline policies.
+    /// Allow statements of every policy document of the role the model holds
+    /// (inline, `inline_policy` blocks, attached customer managed policies).
     pub fn allows(&self, role: &Address) -> Vec<Statement<'m>> {
-        self.policies
+        self.documents
             .get(role)
             .into_iter()
             .flatten()
-            .flat_map(|p| statements(p.get("policy")))
+            .flat_map(|d| statements(Some(*d)))
             .filter(|s| s.effect == "Allow")
             .collect()
     }

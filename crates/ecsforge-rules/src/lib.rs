@@ -11,8 +11,8 @@
 use ecsforge_model::{Address, InfraModel, Provenance, Resource};
 
 pub mod cross;
-pub mod reads;
 pub mod iam;
+pub mod reads;
 mod rules;
 pub mod topology;
 pub mod view;

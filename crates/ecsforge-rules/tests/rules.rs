@@ -934,3 +934,34 @@ fn ef015_matches_codedeploy_and_canary_pipelines() {
         assert_eq!(ef015(&m), ["aws_ecs_service.web"], "{env}");
     }
 }
+
+/// EF104 reads customer managed policies attached to the execution role: the
+/// execution role's inline policy moved into an attached `aws_iam_policy`
+/// still grants everything (as a live account often has it); without the
+/// attachment the role lacks it.
+#[test]
+fn ef104_reads_attached_customer_managed_policies() {
+    let mut m = example("ecr-private", Env::Develop);
+    let before = counts(&m);
+    let inline = m
+        .of_kind(Kind::IamRolePolicy)
+        .find(|r| r.address.name().ends_with("_execution"))
+        .expect("an execution role policy")
+        .clone();
+    m.resources.remove(&inline.address);
+    let mut policy = Resource::new(Kind::IamPolicy, "moved", Concern::Other, Provenance::default());
+    policy.set("name", "moved");
+    policy.set("policy", inline.get("policy").unwrap().clone());
+    add(&mut m, policy);
+    let mut attachment = Resource::new(Kind::IamRolePolicyAttachment, "moved", Concern::Other, Provenance::default());
+    attachment.set("role", inline.get("role").unwrap().clone());
+    attachment.set(
+        "policy_arn",
+        Value::Ref(Reference { address: Address::new("aws_iam_policy", "moved"), attr: "arn".into() }),
+    );
+    add(&mut m, attachment);
+    let after = counts(&m);
+    assert_eq!(after.get("EF104"), before.get("EF104"), "{:#?}", check(&m, None, &[]));
+    m.resources.remove(&Address::new("aws_iam_role_policy_attachment", "moved"));
+    assert!(counts(&m).get("EF104") > before.get("EF104"), "without the attachment the role lacks the grants");
+}

@@ -5,7 +5,9 @@
 //! `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage`, plus
 //! `logs:CreateLogStream` and `logs:PutLogEvents` when a container logs with
 //! awslogs, `secretsmanager:GetSecretValue` / `ssm:GetParameters` when
-//! containers reference secrets there. Inline role policies and the managed
+//! containers reference secrets there. Inline role policies (resources and
+//! `inline_policy` blocks), customer managed `aws_iam_policy` resources of the
+//! model attached to the role, and the AWS managed
 //! `AmazonECSTaskExecutionRolePolicy` are understood.
 //!
 //! **Why it matters.** A missing action fails the task at start with

@@ -13,12 +13,14 @@ use crate::{LiveError, Scope};
 pub const LIVE_TYPES: &[&str] = &[
     "aws_cloudwatch_log_group",
     "aws_ecr_lifecycle_policy",
+    "aws_ecr_registry_policy",
     "aws_ecr_repository",
     "aws_ecr_repository_policy",
     "aws_ecs_cluster",
     "aws_ecs_cluster_capacity_providers",
     "aws_ecs_service",
     "aws_ecs_task_definition",
+    "aws_flow_log",
     "aws_iam_policy",
     "aws_iam_role",
     "aws_iam_role_policy",
@@ -359,6 +361,7 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
             it.kind,
             Kind::EcrRepositoryPolicy
                 | Kind::EcrLifecyclePolicy
+                | Kind::Other(_)
                 | Kind::IamRolePolicy
                 | Kind::IamRolePolicyAttachment
                 | Kind::SecretsManagerSecretPolicy

@@ -408,6 +408,37 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<Network, 
         it.tags(t);
         out.push(it);
     }
+
+    // Flow logs of the in-scope VPCs.
+    if !vpc_ids.is_empty() {
+        let logs = ctx
+            .ec2
+            .describe_flow_logs()
+            .filter(filter("resource-id", &vpc_ids))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| ctx.err(SVC, "DescribeFlowLogs", None, e))?;
+        for f in &logs {
+            let Some(id) = f.flow_log_id() else { continue };
+            let t = tags(f.tags());
+            let mut it = Item::new(Kind::FlowLog, SVC, id, name_of(&t, f.resource_id().unwrap_or(id)));
+            it.opt("vpc_id", f.resource_id().filter(|r| r.starts_with("vpc-")));
+            it.opt("traffic_type", f.traffic_type().map(|t| t.as_str().to_ascii_uppercase()));
+            it.opt("log_destination_type", f.log_destination_type().map(|d| d.as_str().to_ascii_lowercase()));
+            // CloudWatch Logs destinations: the provider reports the log group's ARN without `:*`.
+            it.opt("log_destination", f.log_destination().map(|d| d.trim_end_matches(":*")));
+            // The deprecated name form (AWS answers both; moto only this one).
+            it.opt("log_group_name", f.log_group_name());
+            it.opt("iam_role_arn", f.deliver_logs_permission_arn());
+            it.opt("max_aggregation_interval", f.max_aggregation_interval());
+            it.opt("log_format", f.log_format());
+            it.tags(t);
+            out.push(it);
+        }
+    }
     Ok(Network { vpc_ids })
 }
 

@@ -1,4 +1,4 @@
-//! ECR: repositories, repository policies, lifecycle policies.
+//! ECR: repositories, repository policies, lifecycle policies, and the account's registry policy.
 
 use std::collections::BTreeMap;
 
@@ -88,6 +88,20 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<(), LiveE
             Err(e) if e.as_service_error().is_some_and(|s| s.is_lifecycle_policy_not_found_exception()) => {}
             Err(e) => return Err(ctx.err(SVC, "GetLifecyclePolicy", Some(name), e)),
         }
+    }
+    // The registry policy is the account's, and governs every repository in
+    // scope, so it is read whoever manages it.
+    match ctx.ecr.get_registry_policy().send().await {
+        Ok(p) => {
+            if let (Some(registry), Some(text)) = (p.registry_id(), p.policy_text()) {
+                let mut it = Item::new(Kind::Other("aws_ecr_registry_policy".into()), SVC, registry, "registry");
+                it.set("registry_id", registry);
+                it.set("policy", document(text));
+                out.push(it);
+            }
+        }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_registry_policy_not_found_exception()) => {}
+        Err(e) => return Err(ctx.err(SVC, "GetRegistryPolicy", None, e)),
     }
     Ok(())
 }

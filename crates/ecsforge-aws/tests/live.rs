@@ -45,7 +45,8 @@ async fn tag(cfg: &SdkConfig, id: &str, project: &str, env: &str, name: &str) {
 
 /// The network part of the platform: a VPC with DNS attributes, two private
 /// subnets with their route tables, a public route to an internet gateway,
-/// S3 gateway and ECR interface endpoints, and security groups with rules.
+/// S3 gateway and ECR interface endpoints, security groups with rules, and a
+/// flow log.
 async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> Net {
     let ec2 = aws_sdk_ec2::Client::new(cfg);
     let prefix = format!("{p}-{e}");
@@ -276,6 +277,21 @@ async fn network(cfg: &SdkConfig, p: &str, e: &str, cidr: &str) -> Net {
                 .unwrap();
         }
     }
+    // A flow log of the VPC into a CloudWatch log group.
+    let flow_group = format!("/vpc/{prefix}/flow");
+    aws_sdk_cloudwatchlogs::Client::new(cfg).create_log_group().log_group_name(&flow_group).send().await.unwrap();
+    ec2.create_flow_logs()
+        .resource_type(aws_sdk_ec2::types::FlowLogsResourceType::Vpc)
+        .resource_ids(&vpc)
+        .traffic_type(aws_sdk_ec2::types::TrafficType::All)
+        .log_destination_type(aws_sdk_ec2::types::LogDestinationType::CloudWatchLogs)
+        .log_group_name(&flow_group)
+        .deliver_logs_permission_arn(format!("arn:aws:iam::123456789012:role/{prefix}-flow-logs"))
+        .max_aggregation_interval(60)
+        .tag_specifications(spec(ResourceType::VpcFlowLog, p, e, &format!("{prefix}-flow")))
+        .send()
+        .await
+        .unwrap();
     Net { vpc, subnets, api_sg }
 }
 
@@ -798,6 +814,13 @@ async fn reads_a_small_platform() {
     let cfg = server.sdk_config(REGION).await;
     let net = network(&cfg, "shop", "dev", "10.20.0.0/16").await;
     service(&cfg, "shop", "dev", &net).await;
+    // The account's registry policy governs the scope's repositories too.
+    aws_sdk_ecr::Client::new(&cfg)
+        .put_registry_policy()
+        .policy_text(r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReplicateFromOrg","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:ReplicateImage"],"Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
     // The VPC's address comes from the state (`Scope.names`); the rest are derived.
     let mut scope = scope("shop", "dev");
     scope.names.insert(net.vpc.clone(), ecsforge_model::Address("module.net.aws_vpc.this".into()));

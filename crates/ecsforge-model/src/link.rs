@@ -52,6 +52,8 @@ pub fn is_reference_key(key: &str) -> bool {
             | "secret_id"
             | "secret_arn"
             | "target_key_id"
+            | "iam_role_arn"
+            | "log_destination"
             | "policy_arn"
             | "log_group_name"
     )

@@ -44,6 +44,14 @@ generated Terraform is. The list, with the AWS behaviour each one stands in for:
    tag specifications, makes a new version and replaces the instance. The
    shim keeps the template's own tags out of its data.
 
+9. The Smithy RPC v2 CBOR protocol (CloudWatch): the AWS SDK for Rust
+   speaks CBOR to CloudWatch (`POST /service/<service>/operation/<op>`,
+   header `smithy-protocol: rpc-v2-cbor`), which AWS accepts alongside JSON
+   and query; moto understands only the latter two (boto3 and the Terraform
+   provider use JSON or query). The shim translates such a request to the
+   JSON protocol moto answers, and the answer back to CBOR, typing numbers
+   and timestamps by botocore's model of the operation, as AWS does.
+
 Not a shim but moto configuration: Lambda runs without Docker (moto's own
 `lambda.use_docker = False` setting), because CI has no Docker. Secrets Manager
 still checks that a rotation function exists (prepare_account.py creates it)
@@ -378,10 +386,126 @@ def _notifications(environ, start_response):
     )
 
 
+# --- 9. Smithy RPC v2 CBOR -------------------------------------------------
+
+# endpoint prefix in the signature -> botocore service name
+_CBOR_SERVICES = {"monitoring": "cloudwatch"}
+
+
+def _to_json_value(v):
+    """A decoded CBOR request value as the JSON protocol carries it."""
+    import base64
+    import datetime
+
+    if isinstance(v, dict):
+        return {k: _to_json_value(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_to_json_value(x) for x in v]
+    if isinstance(v, datetime.datetime):
+        return v.timestamp()
+    if isinstance(v, (bytes, bytearray)):
+        return base64.b64encode(v).decode()
+    return v
+
+
+def _typed(v, shape):
+    """A JSON answer value typed for CBOR by its botocore shape: timestamps
+    as tag 1 (epoch seconds), doubles as floats, integers as ints, blobs as bytes."""
+    import base64
+    import datetime
+
+    import cbor2
+
+    if shape is None or v is None:
+        return v
+    t = shape.type_name
+    if t == "structure" and isinstance(v, dict):
+        return {k: _typed(x, shape.members.get(k)) for k, x in v.items()}
+    if t == "list" and isinstance(v, list):
+        return [_typed(x, shape.member) for x in v]
+    if t == "map" and isinstance(v, dict):
+        return {k: _typed(x, shape.value) for k, x in v.items()}
+    if t == "timestamp":
+        if isinstance(v, str):
+            try:
+                v = float(v)
+            except ValueError:
+                v = datetime.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+        return cbor2.CBORTag(1, float(v))
+    if t in ("double", "float") and isinstance(v, (int, float)):
+        return float(v)
+    if t in ("integer", "long") and isinstance(v, (int, float)):
+        return int(v)
+    if t == "blob" and isinstance(v, str):
+        return base64.b64decode(v)
+    return v
+
+
+def _rpc_v2_cbor(app, environ, start_response):
+    import io
+
+    import botocore.session
+    import cbor2
+
+    path = environ.get("PATH_INFO", "")
+    parts = path.strip("/").split("/")  # service, <name>, operation, <op>
+    if len(parts) != 4 or parts[0] != "service" or parts[2] != "operation":
+        return None
+    target_prefix, operation = parts[1], parts[3]
+    scope = environ.get("HTTP_AUTHORIZATION", "").split("/")
+    service = _CBOR_SERVICES.get(scope[3] if len(scope) > 3 else "")
+    if service is None:
+        return None
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    request = cbor2.loads(raw) if raw else {}
+    body = json.dumps(_to_json_value(request)).encode()
+    environ = dict(environ)
+    environ.update(
+        {
+            "PATH_INFO": "/",
+            "CONTENT_TYPE": "application/x-amz-json-1.0",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_X_AMZ_TARGET": f"{target_prefix}.{operation}",
+            "HTTP_X_AMZN_QUERY_MODE": "true",
+            "wsgi.input": io.BytesIO(body),
+        }
+    )
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = headers
+
+    answer = b"".join(app(environ, capture))
+    status = captured.get("status", "500 Internal Server Error")
+    try:
+        value = json.loads(answer) if answer.strip() else {}
+    except ValueError:
+        value = {"__type": "InternalFailure", "message": answer.decode(errors="replace")}
+    if status.startswith("2"):
+        model = botocore.session.get_session().get_service_model(service).operation_model(operation)
+        value = _typed(value, model.output_shape)
+    data = cbor2.dumps(value)
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("Content-Length", str(len(data))),
+        ],
+    )
+    return [data]
+
+
 class _Dispatcher(moto_server.DomainDispatcherApplication):
     def __call__(self, environ, start_response):
         if "/codestar-notifications/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
             return _notifications(environ, start_response)
+        if environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            answered = _rpc_v2_cbor(super().__call__, environ, start_response)
+            if answered is not None:
+                return answered
         return super().__call__(environ, start_response)
 
 

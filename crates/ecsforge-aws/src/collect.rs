@@ -11,7 +11,10 @@ use crate::{LiveError, Scope};
 
 /// The Terraform types the live adapter reads.
 pub const LIVE_TYPES: &[&str] = &[
+    "aws_appautoscaling_policy",
+    "aws_appautoscaling_target",
     "aws_cloudwatch_log_group",
+    "aws_cloudwatch_metric_alarm",
     "aws_ecr_lifecycle_policy",
     "aws_ecr_registry_policy",
     "aws_ecr_repository",
@@ -61,6 +64,8 @@ pub(crate) struct Ctx<'a> {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub kms: aws_sdk_kms::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub sts: aws_sdk_sts::Client,
 }
 
@@ -79,6 +84,8 @@ impl<'a> Ctx<'a> {
             logs: aws_sdk_cloudwatchlogs::Client::new(cfg),
             secrets: aws_sdk_secretsmanager::Client::new(cfg),
             kms: aws_sdk_kms::Client::new(cfg),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(cfg),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(cfg),
             sts: aws_sdk_sts::Client::new(cfg),
         }
     }

@@ -24,8 +24,11 @@
 //! balancers, target groups, listeners, listener rules and the attributes the
 //! rules read), CloudWatch Logs (log groups), IAM customer managed policies
 //! (attached to an in-scope role or named with the prefix), Secrets Manager
-//! (secrets, their resource policies and rotation) and KMS (customer managed
-//! keys with their key policy and rotation status, and aliases).
+//! (secrets, their resource policies and rotation), KMS (customer managed
+//! keys with their key policy and rotation status, and aliases), EC2 flow
+//! logs, the ECR registry policy, Application Auto Scaling (the scalable
+//! targets of in-scope services and their policies) and CloudWatch metric
+//! alarms.
 //! [`LIVE_TYPES`] lists the
 //! Terraform types produced. Every attribute uses the hashicorp/aws provider
 //! schema with the names and shapes the plan ingest produces (blocks are
@@ -57,6 +60,9 @@
 //! * Customer managed KMS keys tagged so, targeted by an alias named
 //!   `alias/<project>-<environment>…`, or used (`kms_key_id`, ...) by a
 //!   resource read above; the aliases so named or targeting those keys.
+//! * Scalable targets `service/<in-scope cluster>/*` and their policies.
+//! * Metric alarms named `<project>-<environment>-…`, or with a metric
+//!   dimension naming an in-scope cluster, load balancer or target group.
 //!
 //! Default VPC resources Terraform does not manage as ordinary resources (the
 //! default network ACL and security group of a VPC, its main route table
@@ -96,6 +102,8 @@ use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use ecsforge_model::{Address, InfraModel};
 
+mod alarms;
+mod autoscaling;
 mod collect;
 mod ec2;
 mod ecr;
@@ -213,6 +221,8 @@ pub async fn read_live(cfg: &SdkConfig, scope: &Scope) -> Result<InfraModel, Liv
     elb::read(&ctx, &net.vpc_ids, &mut items).await?;
     logs::read(&ctx, &ecs.log_groups, &mut items).await?;
     secrets::read(&ctx, &ecs.value_from, &mut items).await?;
+    autoscaling::read(&ctx, &autoscaling::cluster_names(&items), &mut items).await?;
+    alarms::read(&ctx, &alarms::scoped_dimensions(&items), &mut items).await?;
     // Keys last: which are in scope depends on what uses them.
     kms::read(&ctx, &kms::key_uses(&items), &mut items).await?;
     let mut model = collect::build(scope, &ctx.region, items);

@@ -305,7 +305,8 @@ const ASSUME_ECS_TASKS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect"
 
 /// The service part: an execution role with inline policies and an attached
 /// customer managed policy, a KMS key with an alias encrypting a secret (with a
-/// resource policy) the container injects, an ECR repository with policies, a log group, a cluster, a task
+/// resource policy) the container injects, target tracking, a CPU and a
+/// success-rate alarm, an ECR repository with policies, a log group, a cluster, a task
 /// definition, and a service behind an ALB (target group, listener, rule).
 async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
     let prefix = format!("{p}-{e}");
@@ -643,6 +644,108 @@ async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
         .send()
         .await
         .unwrap();
+
+    // Target tracking on CPU between 2 and 4 tasks.
+    let aas = aws_sdk_applicationautoscaling::Client::new(cfg);
+    use aws_sdk_applicationautoscaling::types as at;
+    let resource_id = format!("service/{prefix}/api");
+    let target = aas
+        .register_scalable_target()
+        .service_namespace(at::ServiceNamespace::Ecs)
+        .resource_id(&resource_id)
+        .scalable_dimension(at::ScalableDimension::EcsServiceDesiredCount)
+        .min_capacity(2)
+        .max_capacity(4)
+        .tags("Project", p)
+        .tags("Environment", e)
+        .send()
+        .await
+        .unwrap();
+    assert!(target.scalable_target_arn().is_some());
+    aas.put_scaling_policy()
+        .policy_name(format!("{prefix}-api-cpu-target"))
+        .service_namespace(at::ServiceNamespace::Ecs)
+        .resource_id(&resource_id)
+        .scalable_dimension(at::ScalableDimension::EcsServiceDesiredCount)
+        .policy_type(at::PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            at::TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(60.0)
+                .scale_in_cooldown(300)
+                .scale_out_cooldown(60)
+                .predefined_metric_specification(
+                    at::PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(at::MetricType::EcsServiceAverageCpuUtilization)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // Alarms: CPU of the service, and doc 002's success rate of its target
+    // group as metric math (named without the prefix: in scope by dimension).
+    let cw = aws_sdk_cloudwatch::Client::new(cfg);
+    use aws_sdk_cloudwatch::types as ct;
+    let dim = |n: &str, v: &str| ct::Dimension::builder().name(n).value(v).build();
+    cw.put_metric_alarm()
+        .alarm_name(format!("{prefix}-api-cpu-high"))
+        .namespace("AWS/ECS")
+        .metric_name("CPUUtilization")
+        .dimensions(dim("ClusterName", &prefix))
+        .dimensions(dim("ServiceName", "api"))
+        .statistic(ct::Statistic::Average)
+        .period(60)
+        .evaluation_periods(5)
+        .threshold(80.0)
+        .comparison_operator(ct::ComparisonOperator::GreaterThanThreshold)
+        .tags(ct::Tag::builder().key("Project").value(p).build())
+        .send()
+        .await
+        .unwrap();
+    let tg_suffix = tg_arn.split_once(":targetgroup/").map(|(_, r)| format!("targetgroup/{r}")).unwrap();
+    let metric = |id: &str, name: &str| {
+        ct::MetricDataQuery::builder()
+            .id(id)
+            .return_data(false)
+            .metric_stat(
+                ct::MetricStat::builder()
+                    .metric(
+                        ct::Metric::builder()
+                            .namespace("AWS/ApplicationELB")
+                            .metric_name(name)
+                            .dimensions(dim("TargetGroup", &tg_suffix))
+                            .build(),
+                    )
+                    .period(60)
+                    .stat("Sum")
+                    .build(),
+            )
+            .build()
+    };
+    cw.put_metric_alarm()
+        .alarm_name("api-success-rate")
+        .comparison_operator(ct::ComparisonOperator::LessThanThreshold)
+        .threshold(99.5)
+        .evaluation_periods(2)
+        .datapoints_to_alarm(2)
+        .treat_missing_data("notBreaching")
+        .metrics(metric("requests", "RequestCount"))
+        .metrics(metric("errors", "HTTPCode_Target_5XX_Count"))
+        .metrics(
+            ct::MetricDataQuery::builder()
+                .id("success")
+                .expression("IF(requests > 0, 100 * (1 - FILL(errors, 0) / requests), 100)")
+                .label("success rate (%)")
+                .return_data(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
 }
 
 /// The model as YAML-friendly JSON: references as `${address.attr}`, JSON
@@ -686,13 +789,21 @@ fn render(m: &InfraModel) -> serde_json::Value {
     out.into()
 }
 
-/// Replaces the random parts of moto's ids by `*`: UUIDs (KMS key ids), the
+/// Replaces the random parts of moto's ids by `*`: scalable target ids, UUIDs (KMS key ids), the
 /// six random characters Secrets Manager appends to a secret's name in its
 /// ARN, the hex after an EC2 id prefix (`vpc-`, `sgr-`, ...), a 16-digit hex
 /// ARN segment (ELB ids), and any other run of 8 or more hex digits mixing
 /// letters and digits.
 fn redact(s: &str) -> String {
-    redact_hex(&redact_secret_suffix(&redact_uuids(s)))
+    redact_hex(&redact_secret_suffix(&redact_uuids(&redact_scalable_target(s))))
+}
+
+/// Application Auto Scaling's random scalable target id (`scalable-target/<id>`).
+fn redact_scalable_target(s: &str) -> String {
+    match s.split_once(":scalable-target/") {
+        Some((head, _)) => format!("{head}:scalable-target/*"),
+        None => s.to_string(),
+    }
 }
 
 fn redact_uuids(s: &str) -> String {

@@ -52,6 +52,11 @@ generated Terraform is. The list, with the AWS behaviour each one stands in for:
    JSON protocol moto answers, and the answer back to CBOR, typing numbers
    and timestamps by botocore's model of the operation, as AWS does.
 
+10. S3 GetBucketVersioning: AWS answers a `VersioningConfiguration`
+   document; moto names the root element `GetBucketVersioningResponse`, which
+   the AWS SDK for Rust rejects (boto3 and the Go SDK do not check the root).
+   The shim answers the document AWS does.
+
 Not a shim but moto configuration: Lambda runs without Docker (moto's own
 `lambda.use_docker = False` setting), because CI has no Docker. Secrets Manager
 still checks that a rotation function exists (prepare_account.py creates it)
@@ -77,6 +82,7 @@ from moto.codepipeline import models as codepipeline_models  # noqa: E402
 from moto.core.models import default_user_config  # noqa: E402
 from moto.ec2.models import launch_templates as lt_models  # noqa: E402
 from moto.ecs import responses as ecs_responses  # noqa: E402
+from moto.s3 import responses as s3_responses  # noqa: E402
 from moto.secretsmanager import models as secretsmanager_models  # noqa: E402
 from moto import server as moto_server  # noqa: E402
 from moto.server import main as moto_main  # noqa: E402
@@ -384,6 +390,22 @@ def _notifications(environ, start_response):
     return _json_response(
         start_response, "400 Bad Request", {"__type": "UnknownOperationException", "Message": f"not emulated: {path}"}
     )
+
+
+# --- 10. S3 GetBucketVersioning ---------------------------------------------
+
+
+def _s3_get_bucket_versioning(self):
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</VersioningConfiguration>'
+    )
+    return 200, {"Content-Type": "application/xml"}, body
+
+
+s3_responses.S3Response.get_bucket_versioning = _s3_get_bucket_versioning
 
 
 # --- 9. Smithy RPC v2 CBOR -------------------------------------------------

@@ -40,6 +40,11 @@ pub const LIVE_TYPES: &[&str] = &[
     "aws_route",
     "aws_route_table",
     "aws_route_table_association",
+    "aws_s3_bucket",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_versioning",
     "aws_secretsmanager_secret",
     "aws_secretsmanager_secret_policy",
     "aws_secretsmanager_secret_rotation",
@@ -65,6 +70,7 @@ pub(crate) struct Ctx<'a> {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub kms: aws_sdk_kms::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub s3: aws_sdk_s3::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub sts: aws_sdk_sts::Client,
 }
@@ -85,6 +91,10 @@ impl<'a> Ctx<'a> {
             secrets: aws_sdk_secretsmanager::Client::new(cfg),
             kms: aws_sdk_kms::Client::new(cfg),
             cloudwatch: aws_sdk_cloudwatch::Client::new(cfg),
+            // An endpoint override (moto, LocalStack) serves buckets by path, not by host name.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(cfg).force_path_style(cfg.endpoint_url().is_some()).build(),
+            ),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(cfg),
             sts: aws_sdk_sts::Client::new(cfg),
         }
@@ -320,7 +330,7 @@ pub(crate) fn ident(scope: &Scope, name: &str) -> String {
 fn ref_key(key: &str) -> bool {
     // The model's list (shared with plan ingest), plus the names only live
     // descriptions use.
-    ecsforge_model::link::is_reference_key(key) || matches!(key, "vpc" | "cluster_name" | "arn")
+    ecsforge_model::link::is_reference_key(key) || matches!(key, "vpc" | "cluster_name" | "arn" | "bucket")
 }
 
 /// Set-typed attributes whose order means nothing: sorted for determinism.
@@ -371,6 +381,10 @@ pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraM
                 | Kind::Other(_)
                 | Kind::IamRolePolicy
                 | Kind::IamRolePolicyAttachment
+                | Kind::S3BucketEncryption
+                | Kind::S3BucketVersioning
+                | Kind::S3BucketPublicAccessBlock
+                | Kind::S3BucketPolicy
                 | Kind::SecretsManagerSecretPolicy
                 | Kind::SecretsManagerSecretRotation
                 | Kind::EcsClusterCapacityProviders

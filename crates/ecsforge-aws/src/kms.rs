@@ -3,8 +3,8 @@
 //!
 //! A key is in scope when it is customer managed, not pending deletion, and
 //! tagged with the project and environment, or named by an in-scope alias, or
-//! used by an already read resource (a `kms_key_id`, `kms_key_arn` or
-//! `kms_key` of a secret, log group, ECR repository...: by key id, key ARN,
+//! used by an already read resource (a `kms_key_id`, `kms_key_arn`,
+//! `kms_key` or `kms_master_key_id` of a secret, log group, ECR repository, bucket...: by key id, key ARN,
 //! alias name or alias ARN). An alias is in scope when it is named
 //! `alias/<project>-<environment>…` or `alias/<project>/<environment>/…`, or
 //! targets an in-scope key. AWS managed keys (`alias/aws/*`) are never read:
@@ -25,7 +25,7 @@ const SVC: &str = "kms";
 pub(crate) fn key_uses(items: &[Item]) -> BTreeSet<String> {
     fn walk(key: &str, v: &Value, out: &mut BTreeSet<String>) {
         match v {
-            Value::String(s) if key.starts_with("kms_key") => {
+            Value::String(s) if key.starts_with("kms_key") || key == "kms_master_key_id" => {
                 out.insert(s.clone());
             }
             Value::List(l) => l.iter().for_each(|x| walk(key, x, out)),

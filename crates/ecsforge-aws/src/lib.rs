@@ -27,8 +27,9 @@
 //! (secrets, their resource policies and rotation), KMS (customer managed
 //! keys with their key policy and rotation status, and aliases), EC2 flow
 //! logs, the ECR registry policy, Application Auto Scaling (the scalable
-//! targets of in-scope services and their policies) and CloudWatch metric
-//! alarms.
+//! targets of in-scope services and their policies), CloudWatch metric
+//! alarms and S3 (buckets with default encryption, versioning, public access
+//! block and policy).
 //! [`LIVE_TYPES`] lists the
 //! Terraform types produced. Every attribute uses the hashicorp/aws provider
 //! schema with the names and shapes the plan ingest produces (blocks are
@@ -63,6 +64,8 @@
 //! * Scalable targets `service/<in-scope cluster>/*` and their policies.
 //! * Metric alarms named `<project>-<environment>-…`, or with a metric
 //!   dimension naming an in-scope cluster, load balancer or target group.
+//! * S3 buckets of the scope's region named `<project>-<environment>…` or
+//!   named by an in-scope resource (an ALB's access log bucket).
 //!
 //! Default VPC resources Terraform does not manage as ordinary resources (the
 //! default network ACL and security group of a VPC, its main route table
@@ -113,6 +116,7 @@ mod iam;
 mod kms;
 mod logs;
 pub mod moto;
+mod s3;
 mod secrets;
 pub mod state;
 pub use state::names_from_state;
@@ -223,6 +227,7 @@ pub async fn read_live(cfg: &SdkConfig, scope: &Scope) -> Result<InfraModel, Liv
     secrets::read(&ctx, &ecs.value_from, &mut items).await?;
     autoscaling::read(&ctx, &autoscaling::cluster_names(&items), &mut items).await?;
     alarms::read(&ctx, &alarms::scoped_dimensions(&items), &mut items).await?;
+    s3::read(&ctx, &s3::bucket_uses(&items), &mut items).await?;
     // Keys last: which are in scope depends on what uses them.
     kms::read(&ctx, &kms::key_uses(&items), &mut items).await?;
     let mut model = collect::build(scope, &ctx.region, items);

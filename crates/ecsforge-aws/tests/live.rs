@@ -306,7 +306,7 @@ const ASSUME_ECS_TASKS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect"
 /// The service part: an execution role with inline policies and an attached
 /// customer managed policy, a KMS key with an alias encrypting a secret (with a
 /// resource policy) the container injects, target tracking, a CPU and a
-/// success-rate alarm, an ECR repository with policies, a log group, a cluster, a task
+/// success-rate alarm, an access log bucket, an ECR repository with policies, a log group, a cluster, a task
 /// definition, and a service behind an ALB (target group, listener, rule).
 async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
     let prefix = format!("{p}-{e}");
@@ -511,14 +511,89 @@ async fn service(cfg: &SdkConfig, p: &str, e: &str, net: &Net) {
         .load_balancers()[0]
         .clone();
     let lb_arn = lb.load_balancer_arn().unwrap();
-    elb.modify_load_balancer_attributes()
-        .load_balancer_arn(lb_arn)
-        .attributes(
-            lt::LoadBalancerAttribute::builder()
-                .key("routing.http.drop_invalid_header_fields.enabled")
-                .value("true")
+    // The access log bucket: default encryption, versioning, public access
+    // blocked, a policy for log delivery.
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(cfg).force_path_style(true).build());
+    use aws_sdk_s3::types as st;
+    let bucket = format!("{prefix}-alb-logs");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            st::CreateBucketConfiguration::builder()
+                .location_constraint(st::BucketLocationConstraint::EuCentral1)
                 .build(),
         )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_tagging()
+        .bucket(&bucket)
+        .tagging(
+            st::Tagging::builder()
+                .tag_set(st::Tag::builder().key("Project").value(p).build().unwrap())
+                .tag_set(st::Tag::builder().key("Environment").value(e).build().unwrap())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket(&bucket)
+        .server_side_encryption_configuration(
+            st::ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    st::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            st::ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(st::ServerSideEncryption::Aes256)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            st::VersioningConfiguration::builder().status(st::BucketVersioningStatus::Enabled).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_public_access_block()
+        .bucket(&bucket)
+        .public_access_block_configuration(
+            st::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .block_public_policy(true)
+                .ignore_public_acls(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"LogDelivery","Effect":"Allow","Principal":{{"Service":"logdelivery.elasticloadbalancing.amazonaws.com"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::{bucket}/alb/*"}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let attribute = |k: &str, v: &str| lt::LoadBalancerAttribute::builder().key(k).value(v).build();
+    elb.modify_load_balancer_attributes()
+        .load_balancer_arn(lb_arn)
+        .attributes(attribute("routing.http.drop_invalid_header_fields.enabled", "true"))
+        .attributes(attribute("access_logs.s3.enabled", "true"))
+        .attributes(attribute("access_logs.s3.bucket", &bucket))
+        .attributes(attribute("access_logs.s3.prefix", "alb"))
         .send()
         .await
         .unwrap();

@@ -324,7 +324,14 @@ fn round_trip(example: &str) {
     let plan_text = fs::read_to_string(root.join("ecsforge.plan.json")).unwrap();
     let plan_json: serde_json::Value = serde_json::from_str(&plan_text).unwrap();
     let planned = ecsforge_ingest::ingest("ecsforge.plan.json", &plan_text).unwrap();
-    let live = live_model(&moto, &m, state_names(tf, &root));
+    let names = state_names(tf, &root);
+    let t = Instant::now();
+    let live = live_model(&moto, &m, names);
+    note(format!(
+        "moto e2e {example}: live read of {} resources in {:.2} s",
+        live.resources.len(),
+        t.elapsed().as_secs_f64()
+    ));
     compare(&planned, &live);
 
     // The second plan changes nothing but moto's own drift.

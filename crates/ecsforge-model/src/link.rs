@@ -49,6 +49,7 @@ pub fn is_reference_key(key: &str) -> bool {
             | "repository"
             | "kms_key_id"
             | "kms_key_arn"
+            | "kms_master_key_id"
             | "secret_id"
             | "secret_arn"
             | "target_key_id"

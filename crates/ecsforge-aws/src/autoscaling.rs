@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::{ScalingPolicy, ServiceNamespace};
 use ecsforge_model::{Kind, Value};
 
 use crate::LiveError;
-use crate::collect::{Ctx, Item};
+use crate::collect::{Ctx, Item, present};
 
 const SVC: &str = "application-autoscaling";
 
@@ -30,14 +30,10 @@ fn in_clusters(resource_id: &str, clusters: &BTreeSet<String>) -> bool {
     parts.next() == Some("service") && parts.next().is_some_and(|c| clusters.contains(c)) && parts.next().is_some()
 }
 
-fn map(entries: impl IntoIterator<Item = (&'static str, Option<Value>)>) -> Value {
-    Value::Map(entries.into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect())
-}
-
 fn target_tracking(p: &ScalingPolicy) -> Option<Value> {
     let c = p.target_tracking_scaling_policy_configuration()?;
     let predefined = c.predefined_metric_specification().map(|s| {
-        Value::List(vec![map([
+        Value::List(vec![present([
             ("predefined_metric_type", Some(Value::from(s.predefined_metric_type().as_str()))),
             ("resource_label", s.resource_label().map(Value::from)),
         ])])
@@ -46,9 +42,9 @@ fn target_tracking(p: &ScalingPolicy) -> Option<Value> {
         let dims: Vec<Value> = s
             .dimensions()
             .iter()
-            .map(|d| map([("name", Some(Value::from(d.name()))), ("value", Some(Value::from(d.value())))]))
+            .map(|d| present([("name", Some(Value::from(d.name()))), ("value", Some(Value::from(d.value())))]))
             .collect();
-        Value::List(vec![map([
+        Value::List(vec![present([
             ("metric_name", s.metric_name().map(Value::from)),
             ("namespace", s.namespace().map(Value::from)),
             ("statistic", s.statistic().map(|x| Value::from(x.as_str()))),
@@ -56,7 +52,7 @@ fn target_tracking(p: &ScalingPolicy) -> Option<Value> {
             ("dimensions", Some(Value::List(dims))),
         ])])
     });
-    Some(Value::List(vec![map([
+    Some(Value::List(vec![present([
         ("target_value", Some(Value::from(c.target_value()))),
         ("scale_in_cooldown", c.scale_in_cooldown().map(Value::from)),
         ("scale_out_cooldown", c.scale_out_cooldown().map(Value::from)),

@@ -246,6 +246,33 @@ pub(crate) fn norm(s: &str, canonical: &[&str]) -> String {
     canonical.iter().find(|c| c.eq_ignore_ascii_case(s)).map(|c| c.to_string()).unwrap_or_else(|| s.to_string())
 }
 
+/// Every non-empty string the items' attributes hold under a key `under`
+/// accepts, at any depth (what read resources refer to by name or ARN).
+pub(crate) fn strings_under(items: &[Item], under: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    fn walk(key: &str, v: &Value, under: &dyn Fn(&str) -> bool, out: &mut BTreeSet<String>) {
+        match v {
+            Value::String(s) if under(key) && !s.is_empty() => {
+                out.insert(s.clone());
+            }
+            Value::List(l) => l.iter().for_each(|x| walk(key, x, under, out)),
+            Value::Map(m) => m.iter().for_each(|(k, x)| walk(k, x, under, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for it in items {
+        for (k, v) in &it.attrs {
+            walk(k, v, &under, &mut out);
+        }
+    }
+    out
+}
+
+/// A map value of the entries that are present.
+pub(crate) fn present(entries: impl IntoIterator<Item = (&'static str, Option<Value>)>) -> Value {
+    Value::Map(entries.into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect())
+}
+
 /// A JSON document attribute: parsed when it parses, the string otherwise.
 /// IAM returns documents URL-encoded; those are decoded first.
 pub(crate) fn document(text: &str) -> Value {

@@ -14,32 +14,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_kms::types::{KeyManagerType, KeyState};
-use ecsforge_model::{Kind, Value};
+use ecsforge_model::Kind;
 
 use crate::LiveError;
-use crate::collect::{Ctx, Item, document, name_of};
+use crate::collect::{Ctx, Item, document, name_of, strings_under};
 
 const SVC: &str = "kms";
 
-/// Every string an item's attributes hold under a `kms_key*` key, at any depth.
+/// The keys, key ARNs and aliases read resources use (`kms_key*`, `kms_master_key_id`).
 pub(crate) fn key_uses(items: &[Item]) -> BTreeSet<String> {
-    fn walk(key: &str, v: &Value, out: &mut BTreeSet<String>) {
-        match v {
-            Value::String(s) if key.starts_with("kms_key") || key == "kms_master_key_id" => {
-                out.insert(s.clone());
-            }
-            Value::List(l) => l.iter().for_each(|x| walk(key, x, out)),
-            Value::Map(m) => m.iter().for_each(|(k, x)| walk(k, x, out)),
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    for it in items {
-        for (k, v) in &it.attrs {
-            walk(k, v, &mut out);
-        }
-    }
-    out
+    strings_under(items, |k| k.starts_with("kms_key") || k == "kms_master_key_id")
 }
 
 pub(crate) async fn read(ctx: &Ctx<'_>, used: &BTreeSet<String>, out: &mut Vec<Item>) -> Result<(), LiveError> {

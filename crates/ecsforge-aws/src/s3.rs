@@ -14,7 +14,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use ecsforge_model::{Kind, Value};
 
 use crate::LiveError;
-use crate::collect::{Ctx, Item, document};
+use crate::collect::{Ctx, Item, document, present, strings_under};
 
 const SVC: &str = "s3";
 
@@ -28,23 +28,7 @@ const ABSENT: &[&str] = &[
 
 /// Bucket names that in-scope resources refer to (`bucket` attributes, at any depth).
 pub(crate) fn bucket_uses(items: &[Item]) -> BTreeSet<String> {
-    fn walk(key: &str, v: &Value, out: &mut BTreeSet<String>) {
-        match v {
-            Value::String(s) if key == "bucket" && !s.is_empty() => {
-                out.insert(s.clone());
-            }
-            Value::List(l) => l.iter().for_each(|x| walk(key, x, out)),
-            Value::Map(m) => m.iter().for_each(|(k, x)| walk(k, x, out)),
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    for it in items {
-        for (k, v) in &it.attrs {
-            walk(k, v, &mut out);
-        }
-    }
-    out
+    strings_under(items, |k| k == "bucket")
 }
 
 /// `Ok(None)` when the call failed only because the configuration is absent.
@@ -54,10 +38,6 @@ fn optional<T, E: ProvideErrorMetadata>(r: Result<T, E>) -> Result<Option<T>, E>
         Err(e) if e.code().is_some_and(|c| ABSENT.contains(&c)) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-fn map(entries: impl IntoIterator<Item = (&'static str, Option<Value>)>) -> Value {
-    Value::Map(entries.into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect())
 }
 
 pub(crate) async fn read(ctx: &Ctx<'_>, used: &BTreeSet<String>, out: &mut Vec<Item>) -> Result<(), LiveError> {
@@ -100,12 +80,12 @@ pub(crate) async fn read(ctx: &Ctx<'_>, used: &BTreeSet<String>, out: &mut Vec<I
                 .iter()
                 .map(|r| {
                     let default = r.apply_server_side_encryption_by_default().map(|d| {
-                        Value::List(vec![map([
+                        Value::List(vec![present([
                             ("sse_algorithm", Some(Value::from(d.sse_algorithm().as_str()))),
                             ("kms_master_key_id", d.kms_master_key_id().map(Value::from)),
                         ])])
                     });
-                    map([
+                    present([
                         ("apply_server_side_encryption_by_default", default),
                         ("bucket_key_enabled", r.bucket_key_enabled().map(Value::from)),
                     ])
@@ -130,7 +110,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, used: &BTreeSet<String>, out: &mut Vec<I
             it.set("bucket", name);
             it.set(
                 "versioning_configuration",
-                Value::List(vec![map([
+                Value::List(vec![present([
                     ("status", Some(Value::from(status.as_str()))),
                     ("mfa_delete", versioning.mfa_delete().map(|m| Value::from(m.as_str()))),
                 ])]),

@@ -1,80 +1,43 @@
 //! What an ECS task's execution role must allow, shared by rule EF104 and the
 //! reachability IAM verdict.
 
-use std::collections::HashMap;
-
-use ecsforge_model::{Address, InfraModel, Kind, Resource, Value};
+use ecsforge_model::{Address, InfraModel, Resource, Value};
 
 use crate::view::*;
 
-/// Inline policies and managed-policy attachments by role, built once so a
-/// check over many task definitions stays linear.
+/// The policies of every role, indexed once so a check over many task
+/// definitions stays linear: [`RoleIndex`] (the one place that decides which
+/// policies apply to a role), looked up by the role's address.
 pub struct RolePolicies<'m> {
-    policies: HashMap<&'m Address, Vec<&'m Resource>>,
-    attachments: HashMap<&'m Address, Vec<&'m Resource>>,
-    /// Every policy document that applies to the role: its inline policies,
-    /// its `inline_policy` blocks and the `aws_iam_policy` resources of the
-    /// model attached to it.
-    documents: HashMap<&'m Address, Vec<&'m Value>>,
+    m: &'m InfraModel,
+    index: RoleIndex<'m>,
 }
 
 impl<'m> RolePolicies<'m> {
     pub fn new(m: &'m InfraModel) -> Self {
-        let mut policies: HashMap<&Address, Vec<&Resource>> = HashMap::new();
-        let mut attachments: HashMap<&Address, Vec<&Resource>> = HashMap::new();
-        let mut documents: HashMap<&Address, Vec<&Value>> = HashMap::new();
-        for r in m.resources.values() {
-            if r.kind == Kind::IamRole {
-                for b in blocks(r, "inline_policy") {
-                    documents.entry(&r.address).or_default().extend(b.get("policy"));
-                }
-                continue;
-            }
-            let map = match r.kind {
-                Kind::IamRolePolicy => &mut policies,
-                Kind::IamRolePolicyAttachment => &mut attachments,
-                _ => continue,
-            };
-            if let Some(role) = r.get("role").and_then(ref_address) {
-                map.entry(role).or_default().push(r);
-                let document = match r.kind {
-                    Kind::IamRolePolicy => r.get("policy"),
-                    _ => r
-                        .get("policy_arn")
-                        .and_then(|v| target(m, v))
-                        .filter(|p| p.kind == Kind::IamPolicy)
-                        .and_then(|p| p.get("policy")),
-                };
-                documents.entry(role).or_default().extend(document);
-            }
-        }
-        RolePolicies { policies, attachments, documents }
+        RolePolicies { m, index: RoleIndex::new(m) }
+    }
+
+    /// The statements of every policy of the role the model holds, and the
+    /// ARNs of attached managed policies outside it ([`RoleIndex::policies`]).
+    fn policies(&self, role: &Address) -> (Vec<Statement<'m>>, Vec<&'m str>) {
+        self.m.resources.get(role).map(|r| self.index.policies(r)).unwrap_or_default()
     }
 
     /// Allow statements of every policy document of the role the model holds
     /// (inline, `inline_policy` blocks, attached customer managed policies).
     pub fn allows(&self, role: &Address) -> Vec<Statement<'m>> {
-        self.documents
-            .get(role)
-            .into_iter()
-            .flatten()
-            .flat_map(|d| statements(Some(*d)))
-            .filter(|s| s.effect == "Allow")
-            .collect()
+        allow_only(self.policies(role).0)
     }
 
     /// The role's inline policies (`aws_iam_role_policy`), in address order.
-    pub fn policies_of(&self, role: &Address) -> &[&'m Resource] {
-        self.policies.get(role).map(Vec::as_slice).unwrap_or(&[])
+    pub fn policies_of(&self, role: &Address) -> Vec<&'m Resource> {
+        self.m.resources.get(role).map(|r| self.index.inline(r)).unwrap_or_default()
     }
+}
 
-    fn has_managed(&self, role: &Address, policy_suffix: &str) -> bool {
-        self.attachments
-            .get(role)
-            .into_iter()
-            .flatten()
-            .any(|a| str_attr(a, "policy_arn").is_some_and(|p| p.ends_with(policy_suffix)))
-    }
+fn allow_only(statements: Vec<Statement<'_>>) -> Vec<Statement<'_>> {
+    statements.into_iter().filter(|s| s.effect == "Allow").collect()
 }
 
 const PULL: [&str; 4] =
@@ -89,8 +52,9 @@ pub fn execution_role_gap(m: &InfraModel, roles: &RolePolicies, td: &Resource) -
             "task definition has no execution role, so it cannot pull from private ECR or write logs".to_string()
         });
     };
-    let managed = roles.has_managed(&role.address, "/AmazonECSTaskExecutionRolePolicy");
-    let allowed = roles.allows(&role.address);
+    let (statements, managed_arns) = roles.policies(&role.address);
+    let managed = managed_arns.iter().any(|arn| arn.ends_with("/AmazonECSTaskExecutionRolePolicy"));
+    let allowed = allow_only(statements);
     let grants = |action: &str| allowed.iter().any(|s| s.actions.iter().any(|p| action_matches(p, action)));
     let mut needed: Vec<&str> = Vec::new();
     if !managed {

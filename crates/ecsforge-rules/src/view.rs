@@ -813,6 +813,11 @@ impl<'a> RoleIndex<'a> {
         }
     }
 
+    /// The role's `aws_iam_role_policy` resources, in address order.
+    pub fn inline(&self, role: &Resource) -> Vec<&'a Resource> {
+        self.inline.to(role, &["name", "id"])
+    }
+
     /// The statements of every policy attached to `role` that the model holds:
     /// `aws_iam_role_policy`, the role's own `inline_policy` blocks, and
     /// `aws_iam_policy` resources attached with `aws_iam_role_policy_attachment`;
@@ -823,7 +828,7 @@ impl<'a> RoleIndex<'a> {
         for b in blocks(role, "inline_policy") {
             stmts.extend(statements(b.get("policy")));
         }
-        for p in self.inline.to(role, &["name", "id"]) {
+        for p in self.inline(role) {
             stmts.extend(statements(p.get("policy")));
         }
         for a in self.attachments.to(role, &["name", "id"]) {

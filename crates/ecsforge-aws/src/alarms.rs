@@ -17,26 +17,15 @@ use crate::collect::{Ctx, Item, strings};
 
 const SVC: &str = "cloudwatch";
 
-/// Dimension values that put an alarm in scope, from the resources read so
-/// far: cluster names and the ARN suffixes of load balancers and target groups.
-pub(crate) fn scoped_dimensions(items: &[Item]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for it in items {
-        match it.kind {
-            Kind::EcsCluster => {
-                if let Some(Value::String(n)) = it.attrs.get("name") {
-                    out.insert(n.clone());
-                }
-            }
-            Kind::Lb | Kind::LbTargetGroup => {
-                if let Some(suffix) = it.arn.as_deref().and_then(arn_suffix) {
-                    out.insert(suffix.to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+/// Dimension values that put an alarm in scope: the in-scope cluster names,
+/// and the ARN suffixes of the load balancers and target groups read so far.
+pub(crate) fn scoped_dimensions(clusters: &BTreeSet<String>, items: &[Item]) -> BTreeSet<String> {
+    let suffixes = items
+        .iter()
+        .filter(|it| matches!(it.kind, Kind::Lb | Kind::LbTargetGroup))
+        .filter_map(|it| it.arn.as_deref().and_then(arn_suffix))
+        .map(str::to_string);
+    clusters.iter().cloned().chain(suffixes).collect()
 }
 
 /// `app/<name>/<id>` or `targetgroup/<name>/<id>`: the `arn_suffix` CloudWatch dimensions use.

@@ -368,34 +368,42 @@ fn set_key(key: &str) -> bool {
 /// Gives every item an address, indexes ids/ARNs/handles, resolves references.
 pub(crate) fn build(scope: &Scope, region: &str, mut items: Vec<Item>) -> InfraModel {
     items.sort_by(|a, b| (a.kind.terraform_type(), &a.id).cmp(&(b.kind.terraform_type(), &b.id)));
-    // Addresses.
-    let mut wanted: Vec<Address> = Vec::with_capacity(items.len());
-    let mut count: BTreeMap<Address, usize> = BTreeMap::new();
-    let known = |it: &Item| {
-        let ty = it.kind.terraform_type();
-        scope
-            .names
-            .get(&format!("{ty} {}", it.id))
-            .or_else(|| scope.names.get(&it.id))
-            .or_else(|| it.arn.as_ref().and_then(|a| scope.names.get(a)))
-            .cloned()
-    };
-    for it in &items {
-        let known = known(it);
-        let a = match known {
-            Some(a) => a,
-            None => Address::new(it.kind.terraform_type(), &ident(scope, &it.name)),
-        };
-        *count.entry(a.clone()).or_default() += 1;
-        wanted.push(a);
-    }
-    let addresses: Vec<Address> = items
+    // Addresses: the state's (`<type> <id>`, id, ARN), else derived from the
+    // name; derived ones that clash get the id appended.
+    let known: Vec<Option<Address>> = items
         .iter()
-        .zip(wanted)
-        .map(|(it, a)| {
-            if count[&a] > 1 && known(it).is_none() { Address(format!("{}_{}", a.0, ident(scope, &it.id))) } else { a }
+        .map(|it| {
+            let ty = it.kind.terraform_type();
+            scope
+                .names
+                .get(&format!("{ty} {}", it.id))
+                .or_else(|| scope.names.get(&it.id))
+                .or_else(|| it.arn.as_ref().and_then(|a| scope.names.get(a)))
+                .cloned()
         })
         .collect();
+    let wanted: Vec<Address> = items
+        .iter()
+        .zip(&known)
+        .map(|(it, k)| k.clone().unwrap_or_else(|| Address::new(it.kind.terraform_type(), &ident(scope, &it.name))))
+        .collect();
+    let mut count: BTreeMap<&Address, usize> = BTreeMap::new();
+    for a in &wanted {
+        *count.entry(a).or_default() += 1;
+    }
+    let addresses: Vec<Address> =
+        items
+            .iter()
+            .zip(&known)
+            .zip(&wanted)
+            .map(|((it, k), a)| {
+                if count[a] > 1 && k.is_none() {
+                    Address(format!("{}_{}", a.0, ident(scope, &it.id)))
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
     // Index: ARNs, then ids (an id equal to the ARN names the `id`), then
     // other handles. Resources nothing refers to by id are left out, so a
     // policy named like its repository does not shadow the repository.
@@ -519,6 +527,17 @@ mod tests {
         ];
         for (name, want) in cases {
             assert_eq!(ident(&s, name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn names_in_scope_by_prefix_or_path() {
+        let s = scope();
+        for yes in ["shop-dev", "shop-dev-api", "shop/dev/api", "shop/dev/api/DB_PASSWORD"] {
+            assert!(s.named_or_under(yes), "{yes}");
+        }
+        for no in ["shop-devx", "shop/dev", "shop/devx/api", "other/dev/api", "shop/prod/api", "api"] {
+            assert!(!s.named_or_under(no), "{no}");
         }
     }
 

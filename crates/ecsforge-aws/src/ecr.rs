@@ -19,7 +19,6 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<(), LiveE
         .try_collect()
         .await
         .map_err(|e| ctx.err(SVC, "DescribeRepositories", None, e))?;
-    let slash = format!("{}/{}/", ctx.scope.project, ctx.scope.environment);
     for r in &repos {
         let (Some(name), Some(arn)) = (r.repository_name(), r.repository_arn()) else { continue };
         let t: BTreeMap<String, String> = ctx
@@ -33,8 +32,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, out: &mut Vec<Item>) -> Result<(), LiveE
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
-        let by_name = name.starts_with(&slash) || ctx.scope.named(name);
-        if !(ctx.scope.tagged(&t) || by_name) {
+        if !(ctx.scope.tagged(&t) || ctx.scope.named_or_under(name)) {
             continue;
         }
         let mut it = Item::new(Kind::EcrRepository, SVC, name, name).arn(Some(arn));

@@ -13,7 +13,7 @@ use crate::collect::{Ctx, Item, document, ident};
 const SVC: &str = "iam";
 
 /// Whether a policy ARN is an AWS managed policy (`arn:<partition>:iam::aws:policy/…`).
-pub(crate) fn aws_managed(arn: &str) -> bool {
+fn aws_managed(arn: &str) -> bool {
     arn.split(':').nth(4) == Some("aws")
 }
 

@@ -36,11 +36,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, used: &BTreeSet<String>, out: &mut Vec<I
         .try_collect()
         .await
         .map_err(|e| ctx.err(SVC, "ListAliases", None, e))?;
-    let scoped_alias = |name: &str| {
-        name.strip_prefix("alias/").is_some_and(|n| {
-            ctx.scope.named(n) || n.starts_with(&format!("{}/{}/", ctx.scope.project, ctx.scope.environment))
-        })
-    };
+    let scoped_alias = |name: &str| name.strip_prefix("alias/").is_some_and(|n| ctx.scope.named_or_under(n));
     // Key id → how it is referred to by alias (alias name and ARN), and whether a scoped alias names it.
     let mut by_alias: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut aliased: BTreeSet<&str> = BTreeSet::new();

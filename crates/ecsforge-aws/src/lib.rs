@@ -193,6 +193,17 @@ impl Scope {
         let p = self.prefix();
         name == p || name.strip_prefix(&p).is_some_and(|r| r.starts_with('-'))
     }
+
+    /// [`Scope::named`], or a path-like name under `<project>/<environment>/`
+    /// (ECR repositories, secrets, KMS aliases after `alias/`).
+    pub(crate) fn named_or_under(&self, name: &str) -> bool {
+        self.named(name)
+            || name
+                .strip_prefix(self.project.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+                .and_then(|r| r.strip_prefix(self.environment.as_str()))
+                .is_some_and(|r| r.starts_with('/'))
+    }
 }
 
 /// A failed AWS call.
@@ -225,8 +236,9 @@ pub async fn read_live(cfg: &SdkConfig, scope: &Scope) -> Result<InfraModel, Liv
     elb::read(&ctx, &net.vpc_ids, &mut items).await?;
     logs::read(&ctx, &ecs.log_groups, &mut items).await?;
     secrets::read(&ctx, &ecs.value_from, &mut items).await?;
-    autoscaling::read(&ctx, &autoscaling::cluster_names(&items), &mut items).await?;
-    alarms::read(&ctx, &alarms::scoped_dimensions(&items), &mut items).await?;
+    let clusters = autoscaling::cluster_names(&items);
+    autoscaling::read(&ctx, &clusters, &mut items).await?;
+    alarms::read(&ctx, &alarms::scoped_dimensions(&clusters, &items), &mut items).await?;
     s3::read(&ctx, &s3::bucket_uses(&items), &mut items).await?;
     // Keys last: which are in scope depends on what uses them.
     kms::read(&ctx, &kms::key_uses(&items), &mut items).await?;

@@ -37,7 +37,6 @@ pub(crate) async fn read(ctx: &Ctx<'_>, injected: &BTreeSet<String>, out: &mut V
         .await
         .map_err(|e| ctx.err(SVC, "ListSecrets", None, e))?;
     let secrets: Vec<_> = pages.iter().flat_map(|p| p.secret_list()).collect();
-    let slash = format!("{}/{}/", ctx.scope.project, ctx.scope.environment);
     for s in secrets {
         let (Some(arn), Some(name)) = (s.arn(), s.name()) else { continue };
         if s.deleted_date().is_some() {
@@ -46,8 +45,7 @@ pub(crate) async fn read(ctx: &Ctx<'_>, injected: &BTreeSet<String>, out: &mut V
         let tags: BTreeMap<String, String> =
             s.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect();
         let in_scope = ctx.scope.tagged(&tags)
-            || name.starts_with(&slash)
-            || ctx.scope.named(name)
+            || ctx.scope.named_or_under(name)
             || name.starts_with(&format!("{}/", ctx.scope.prefix()))
             || injected.iter().any(|v| injects(v, arn));
         if !in_scope {

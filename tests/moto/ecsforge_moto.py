@@ -463,10 +463,21 @@ def _typed(v, shape):
     return v
 
 
+_BOTOCORE_MODELS: dict = {}
+
+
+def _output_shape(service, operation):
+    """botocore's output shape of an operation; one session and model per service, loaded once."""
+    import botocore.session
+
+    if service not in _BOTOCORE_MODELS:
+        _BOTOCORE_MODELS[service] = botocore.session.get_session().get_service_model(service)
+    return _BOTOCORE_MODELS[service].operation_model(operation).output_shape
+
+
 def _rpc_v2_cbor(app, environ, start_response):
     import io
 
-    import botocore.session
     import cbor2
 
     path = environ.get("PATH_INFO", "")
@@ -506,8 +517,7 @@ def _rpc_v2_cbor(app, environ, start_response):
     except ValueError:
         value = {"__type": "InternalFailure", "message": answer.decode(errors="replace")}
     if status.startswith("2"):
-        model = botocore.session.get_session().get_service_model(service).operation_model(operation)
-        value = _typed(value, model.output_shape)
+        value = _typed(value, _output_shape(service, operation))
     data = cbor2.dumps(value)
     start_response(
         status,
